@@ -1,0 +1,80 @@
+"""Shared metric definitions, read from rules/_metrics.yaml: bit lengths, host links, derived metrics.
+
+These are data, like thresholds: an analyst asking "what if TF32 counted as 19 bits?" edits YAML, not Python.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from . import resources
+from .errors import RuleFileError
+from .quantities import DIMENSIONS, parse_number
+from .validation import validate_document
+
+
+class MetricDef(BaseModel):
+    """One metric a rule may compare: read from the sheet, or derived from other metrics."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dimension: str
+    description: str
+    kind: Literal["number", "boolean", "text"] = "number"
+    # derived metrics: exactly one operator over other metrics
+    divide: tuple[str, str] | None = None
+    sum: tuple[str, ...] | None = None
+
+    @field_validator("dimension")
+    @classmethod
+    def _known_dimension(cls, value: str) -> str:
+        if value not in DIMENSIONS and value not in ("boolean", "text"):
+            raise ValueError(f"unknown dimension {value!r}; known: {', '.join(sorted(DIMENSIONS))}")
+        return value
+
+    @property
+    def derived(self) -> bool:
+        return self.divide is not None or self.sum is not None
+
+    @property
+    def operands(self) -> tuple[str, ...]:
+        return self.divide or self.sum or ()
+
+
+class Definitions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bit_lengths: dict[str, int]
+    sparse_to_dense: str = Field(description="factor taking a sparse-only figure to its dense equivalent")
+    host_links: tuple[str, ...]
+    tpp_published_tolerance: str
+    metrics: dict[str, MetricDef]
+    sources: list[dict[str, str]] = []
+
+    @property
+    def sparse_factor(self) -> Fraction:
+        return parse_number(self.sparse_to_dense) if "/" not in self.sparse_to_dense else Fraction(self.sparse_to_dense)
+
+    @property
+    def tolerance(self) -> Fraction:
+        return parse_number(self.tpp_published_tolerance)
+
+    def check(self, source: str) -> None:
+        for name, metric in self.metrics.items():
+            for operand in metric.operands:
+                if operand not in self.metrics:
+                    raise RuleFileError(source, f"metrics.{name}", f"derived from unknown metric {operand!r}")
+
+
+@lru_cache(maxsize=8)
+def load_definitions(path: Path | None = None) -> Definitions:
+    """The metric definitions (cached: they are read on every classification)."""
+    path = path or resources.rules_dir() / "_metrics.yaml"
+    definitions = validate_document(Definitions, path, RuleFileError)
+    definitions.check(str(path))
+    return definitions

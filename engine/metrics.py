@@ -1,0 +1,174 @@
+"""Spec sheet -> metrics: the figures rules compare, each exact, with how it was obtained.
+
+Unknown is kept as unknown (value None). A sum whose parts are partly known keeps its known part as a
+lower bound, because bandwidths are never negative: 1800 GB/s of DRAM alone already passes a 1700 GB/s
+combined line, whatever the unknown I/O is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Union
+
+from .definitions import Definitions, MetricDef, load_definitions
+from .quantities import format_number, format_quantity
+from .specsheet import ChipSpec
+
+Value = Union[Fraction, bool, str, None]
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One metric of one chip: exact value (or None if unknown), lower bound, and where it came from."""
+
+    name: str
+    value: Value
+    dimension: str
+    basis: str = ""
+    inputs: tuple[str, ...] = ()
+    lower: Fraction | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.value is not None
+
+    def display(self) -> str:
+        if self.value is None:
+            if self.lower is not None:
+                return f"at least {format_quantity(self.lower, self.dimension)}"
+            return "unknown"
+        if isinstance(self.value, Fraction):
+            return format_quantity(self.value, self.dimension)
+        return str(self.value).lower() if isinstance(self.value, bool) else str(self.value)
+
+
+@dataclass
+class ChipMetrics:
+    """All metrics of one chip, plus the assumptions and warnings met while deriving them."""
+
+    values: dict[str, MetricValue]
+    assumptions: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> MetricValue:
+        return self.values[name]
+
+    def base_inputs(self, name: str, definitions: Definitions) -> list[str]:
+        """The sheet-level metrics a metric rests on (itself, if it is read from the sheet)."""
+        metric = definitions.metrics[name]
+        if not metric.derived:
+            return [name]
+        return [base for operand in metric.operands for base in self.base_inputs(operand, definitions)]
+
+
+def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricValue:
+    best: tuple[Fraction, str, str] | None = None
+    for key, entry in (spec.throughput or {}).items():
+        bits = entry.bits if entry.bits is not None else definitions.bit_lengths[key]
+        rate = entry.rate.value
+        note = f"throughput.{key} {entry.rate.text}"
+        if entry.sparse:
+            rate = rate * definitions.sparse_factor
+            out.assumptions.append(
+                f"throughput.{key} is published only with sparsity ({entry.rate.text}); "
+                f"counted as dense {format_number(rate)} TOPS"
+            )
+            note += " (sparse, halved)"
+        product = rate * bits
+        if best is None or product > best[0]:
+            best = (product, f"{note} x {bits} bits", f"throughput.{key}")
+    published = spec.tpp.value if spec.tpp is not None else None
+    if best is None:
+        if published is None:
+            return MetricValue("tpp", None, "dimensionless", inputs=("throughput", "tpp"))
+        return MetricValue("tpp", published, "dimensionless", f"published tpp {spec.tpp}", ("tpp",))
+    derived, basis, source_field = best
+    if published is not None and derived and abs(published - derived) > definitions.tolerance * derived:
+        share = abs(published - derived) / derived * 100
+        out.warnings.append(
+            f"published tpp {format_number(published)} differs from derived {format_number(derived)} "
+            f"({format_number(share, 3)}%); the derived value is used"
+        )
+    return MetricValue("tpp", derived, "dimensionless", basis, (source_field,))
+
+
+def _die_area(spec: ChipSpec) -> MetricValue:
+    if spec.die_area is not None:
+        return MetricValue("die_area", spec.die_area.value, "area", f"die_area {spec.die_area}", ("die_area",))
+    if spec.dies:
+        counted = [d for d in spec.dies if d.non_planar]
+        total = sum((d.area.value for d in counted), Fraction(0))
+        basis = " + ".join(f"{d.name or 'die'} {d.area}" for d in counted) or "no non-planar logic die"
+        return MetricValue("die_area", total, "area", basis, ("dies",))
+    return MetricValue("die_area", None, "area", inputs=("die_area",))
+
+
+def _io(spec: ChipSpec, name: str, exclude: tuple[str, ...]) -> MetricValue:
+    if spec.io is None:
+        return MetricValue(name, None, "bandwidth", inputs=("io",))
+    links = {k: v for k, v in spec.io.items() if k not in exclude}
+    known = sum((v.value for v in links.values() if v is not None), Fraction(0))
+    unknown = [k for k, v in links.items() if v is None]
+    basis = " + ".join(f"{k} {v.text if v else 'unknown'}" for k, v in links.items()) or "no such links"
+    if unknown:
+        return MetricValue(name, None, "bandwidth", basis, tuple(f"io.{k}" for k in unknown), lower=known)
+    return MetricValue(name, known, "bandwidth", basis, tuple(f"io.{k}" for k in links))
+
+
+def _plain(name: str, dimension: str, value: Value, text: str, path: str) -> MetricValue:
+    return MetricValue(name, value, dimension, f"{path} {text}" if value is not None else "", (path,))
+
+
+def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> MetricValue:
+    operands = [values[o] for o in metric.operands]
+    inputs = tuple(i for o in operands for i in o.inputs)
+    if metric.divide is not None:
+        top, bottom = operands
+        if isinstance(top.value, Fraction) and isinstance(bottom.value, Fraction) and bottom.value > 0:
+            basis = f"{top.name} {top.display()} / {bottom.name} {bottom.display()}"
+            return MetricValue(name, top.value / bottom.value, metric.dimension, basis, inputs)
+        return MetricValue(name, None, metric.dimension, inputs=inputs)
+    known = [o.value for o in operands if isinstance(o.value, Fraction)]
+    partial = sum((o.lower for o in operands if o.value is None and o.lower is not None), Fraction(0))
+    basis = " + ".join(f"{o.name} {o.display()}" for o in operands)
+    if len(known) == len(operands):
+        return MetricValue(name, sum(known, Fraction(0)), metric.dimension, basis, inputs)
+    return MetricValue(name, None, metric.dimension, basis, inputs, lower=sum(known, Fraction(0)) + partial)
+
+
+def compute_metrics(
+    spec: ChipSpec, definitions: Definitions | None = None, extra: dict[str, MetricDef] | None = None
+) -> ChipMetrics:
+    """Every metric of the definitions (plus a round's own derived ones in `extra`) for one chip."""
+    definitions = definitions or load_definitions()
+    out = ChipMetrics(values={})
+    memory = spec.memory
+    bandwidth = memory.bandwidth if memory else None
+    capacity = memory.capacity if memory else None
+    base = {
+        "tpp": _tpp(spec, definitions, out),
+        "die_area": _die_area(spec),
+        "transistors": _plain("transistors", "dimensionless", spec.transistors and spec.transistors.value, str(spec.transistors), "transistors"),
+        "memory_bandwidth": _plain("memory_bandwidth", "bandwidth", bandwidth and bandwidth.value, str(bandwidth), "memory.bandwidth"),
+        "memory_capacity": _plain("memory_capacity", "capacity", capacity and capacity.value, str(capacity), "memory.capacity"),
+        "io_bandwidth": _io(spec, "io_bandwidth", ()),
+        "interconnect_bandwidth": _io(spec, "interconnect_bandwidth", definitions.host_links),
+        "package_area": _plain("package_area", "area", spec.package_area and spec.package_area.value, str(spec.package_area), "package_area"),
+        "datacenter": _plain("datacenter", "boolean", spec.datacenter, str(spec.datacenter).lower(), "datacenter"),
+        "kind": _plain("kind", "text", spec.kind, spec.kind, "kind"),
+        "vendor": _plain("vendor", "text", spec.vendor, spec.vendor, "vendor"),
+        "name": _plain("name", "text", spec.name, spec.name, "name"),
+    }
+    unknown_base = set(definitions.metrics) - set(base) - {n for n, m in definitions.metrics.items() if m.derived}
+    if unknown_base:
+        raise ValueError(f"metrics with no reader: {sorted(unknown_base)}")
+    out.values.update(base)
+    pending = {n: m for n, m in {**definitions.metrics, **(extra or {})}.items() if m.derived}
+    while pending:  # derived metrics may build on each other; the rule loader has rejected cycles
+        ready = [n for n, m in pending.items() if all(o in out.values for o in m.operands)]
+        if not ready:
+            raise ValueError(f"derived metrics with a cycle or unknown operand: {sorted(pending)}")
+        for name in ready:
+            out.values[name] = _derive(name, pending.pop(name), out.values)
+    return out

@@ -1,0 +1,175 @@
+"""Exact quantities: decimal text with a unit, read by pint, kept as Fractions.
+
+Thresholds are legal lines, so nothing here touches binary floating point: the number is read from its
+decimal text into a Fraction, and the unit's conversion factor comes from a pint registry whose
+non-integer type is Fraction, so `0.6 TB/s` is exactly 600 GB/s and `1.1 TB/s / 550 mm^2` is exactly
+2 GB/s per mm^2.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+import pint
+
+from .errors import QuantityError
+
+
+def _build_registry() -> pint.UnitRegistry:
+    registry = pint.UnitRegistry(non_int_type=Fraction)
+    # Operations are their own dimension so a throughput can never be confused with a bandwidth.
+    registry.define("operation = [computation] = op")
+    registry.define("OPS = operation / second")
+    registry.define("FLOPS = operation / second")
+    registry.define("IOPS = operation / second")
+    return registry
+
+
+REGISTRY = _build_registry()
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A physical kind of quantity, with the unit values are stored in."""
+
+    name: str
+    canonical: str
+    example: str
+
+    @property
+    def dimensionality(self) -> Any:
+        return _dimensionality(self.canonical)
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    d.name: d
+    for d in (
+        Dimension("throughput", "TOPS", "296 TOPS or 148 TFLOPS"),
+        Dimension("bandwidth", "GB/s", "900 GB/s or 4.0 TB/s"),
+        Dimension("area", "mm^2", "814 mm^2 or 8.14 cm^2"),
+        Dimension("capacity", "GB", "96 GB"),
+        Dimension("bandwidth_density", "GB/s/mm^2", "2 GB/s/mm^2"),
+        Dimension("density", "1/mm^2", "5.92 (TPP per mm^2)"),
+        Dimension("dimensionless", "", "2368"),
+    )
+}
+
+_NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
+_NONFINITE = re.compile(r"^\s*[+-]?(nan|inf|infinity)\b", re.IGNORECASE)
+# Anything beyond this many powers of ten is a typo or an attack, not a chip figure.
+_MAX_EXPONENT = 30
+
+
+@lru_cache(maxsize=None)
+def _dimensionality(unit: str) -> Any:
+    return REGISTRY.parse_units(unit).dimensionality if unit else REGISTRY.dimensionless.dimensionality
+
+
+@lru_cache(maxsize=4096)
+def conversion_factor(unit: str, dimension: str) -> Fraction:
+    """Exact factor taking a value in `unit` to the dimension's canonical unit."""
+    dim = DIMENSIONS[dimension]
+    try:
+        parsed = REGISTRY.parse_units(unit) if unit else REGISTRY.dimensionless
+    except Exception as exc:  # pint raises several unrelated types for junk
+        raise QuantityError(f"unknown unit {unit!r}") from exc
+    if parsed.dimensionality != dim.dimensionality:
+        got = describe_dimension(parsed.dimensionality)
+        raise QuantityError(f"expected {_article(dim.name)} (e.g. {dim.example}), got a unit of {got} ({unit!r})")
+    factor = REGISTRY.Quantity(Fraction(1), parsed).to(dim.canonical or REGISTRY.dimensionless).magnitude
+    return Fraction(factor)
+
+
+def _article(name: str) -> str:
+    word = name.replace("_", " ")
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
+
+
+def describe_dimension(dimensionality: Any) -> str:
+    for dim in DIMENSIONS.values():
+        if dim.dimensionality == dimensionality:
+            return dim.name.replace("_", " ")
+    return str(dict(dimensionality)) if dimensionality else "no dimension"
+
+
+def parse_number(text: str) -> Fraction:
+    """Exact value of decimal text such as '4.0', '1978.9' or '80e9'."""
+    match = _NUMBER.match(text)
+    if not match or match.group(2):
+        raise QuantityError(f"not a number: {text!r}")
+    return _exact(match.group(1), text)
+
+
+def _exact(number: str, text: str) -> Fraction:
+    mantissa, _, exponent = number.lower().partition("e")
+    if exponent and abs(int(exponent)) > _MAX_EXPONENT:
+        raise QuantityError(f"number out of range: {text!r}")
+    return Fraction(number)
+
+
+def parse_quantity(value: object, dimension: str) -> Fraction:
+    """Exact value, in the dimension's canonical unit, of text such as '4.0 TB/s'.
+
+    A bare number is accepted only for a dimensionless quantity.
+    """
+    if isinstance(value, bool):
+        raise QuantityError(f"expected {_article(dimension)}, got {value!r}")
+    if isinstance(value, int):
+        value = str(value)
+    if isinstance(value, float):
+        # YAML floats never reach here (the loader keeps them as text); a float from a library caller
+        # is converted through its shortest repr, which is the decimal the caller wrote.
+        value = repr(value)
+    if not isinstance(value, str):
+        raise QuantityError(f"expected text such as {DIMENSIONS[dimension].example!r}, got {type(value).__name__}")
+    if _NONFINITE.match(value):
+        raise QuantityError(f"not a finite number: {value!r}")
+    match = _NUMBER.match(value)
+    if not match:
+        raise QuantityError(f"expected a number with a unit, such as {DIMENSIONS[dimension].example!r}, got {value!r}")
+    number, unit = match.group(1), match.group(2)
+    if not unit and dimension != "dimensionless":
+        raise QuantityError(f"{value!r} has no unit; write it with one, such as {DIMENSIONS[dimension].example!r}")
+    magnitude = _exact(number, value)
+    if magnitude < 0:
+        raise QuantityError(f"must not be negative: {value!r}")
+    return magnitude * conversion_factor(unit, dimension)
+
+
+def format_number(value: Fraction, digits: int = 6) -> str:
+    """Short human form of an exact value; exact when it is a short decimal, else rounded for display."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    as_decimal = _terminating_decimal(value)
+    if as_decimal is not None and len(as_decimal) <= digits + 6:
+        return as_decimal
+    return f"{float(value):.{digits}g}"
+
+
+def _terminating_decimal(value: Fraction) -> str | None:
+    den = value.denominator
+    twos = fives = 0
+    while den % 2 == 0:
+        den //= 2
+        twos += 1
+    while den % 5 == 0:
+        den //= 5
+        fives += 1
+    if den != 1:
+        return None
+    places = max(twos, fives)
+    scaled = value * 10**places
+    sign = "-" if scaled < 0 else ""
+    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
+
+
+def format_quantity(value: Fraction, dimension: str) -> str:
+    unit = DIMENSIONS[dimension].canonical
+    if dimension == "density":
+        unit = "per mm^2"
+    return f"{format_number(value)} {unit}".strip()

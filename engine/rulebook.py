@@ -1,0 +1,257 @@
+"""Rule files (contract section 2) as validated models: metadata, dated parameters and clause trees.
+
+A condition is written as text, `tpp >= 4800`, `memory_bandwidth < 6500 GB/s`, `datacenter == false`,
+`vendor in [NVIDIA, AMD]`, `name matches 'A100|H100'`, `clause 3A090.a`, or as a mapping with one of
+`all`, `any` (lists) or `not` (one condition). No Python is evaluated from a rule file.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .definitions import MetricDef
+
+Provenance = Literal["published", "is-informed", "reported"]
+OPERATORS = (">=", "<=", "==", "!=", ">", "<", "in", "matches")
+ORDER_OPERATORS = (">=", "<=", ">", "<")
+
+_COMPARISON = re.compile(
+    r"^\s*(?P<metric>[a-z_][a-z0-9_]*)\s*(?P<op>>=|<=|==|!=|>|<|\bin\b|\bmatches\b)\s*(?P<rhs>.+?)\s*$"
+)
+_CLAUSE_REF = re.compile(r"^\s*clause\s+(?P<id>\S+)\s*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- condition trees --------------------------------------------------------------------------------------------
+
+
+class ComparisonText(_Strict):
+    """`metric op threshold`, parsed but not yet checked against the metric definitions."""
+
+    metric: str
+    op: str
+    rhs: str
+
+    @property
+    def text(self) -> str:
+        return f"{self.metric} {self.op} {self.rhs}"
+
+
+class ClauseRef(_Strict):
+    clause: str
+
+
+class AllOf(_Strict):
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Strict):
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(_Strict):
+    not_: Condition = Field(alias="not")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+Condition = Union[ComparisonText, ClauseRef, AllOf, AnyOf, NotOf]
+
+
+def parse_condition(raw: Any) -> Condition:
+    """A condition tree from its YAML form; raises ValueError with the offending text."""
+    if isinstance(raw, (ComparisonText, ClauseRef, AllOf, AnyOf, NotOf)):
+        return raw
+    if isinstance(raw, str):
+        ref = _CLAUSE_REF.match(raw)
+        if ref:
+            return ClauseRef(clause=ref.group("id"))
+        match = _COMPARISON.match(raw)
+        if not match:
+            raise ValueError(
+                f"cannot read condition {raw!r}; write `metric op threshold` (op one of {' '.join(OPERATORS)}) "
+                "or `clause ID`"
+            )
+        return ComparisonText(metric=match.group("metric"), op=match.group("op"), rhs=match.group("rhs"))
+    if isinstance(raw, dict) and len(raw) == 1:
+        (key, value), = raw.items()
+        if key in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                raise ValueError(f"`{key}` takes a non-empty list of conditions")
+            children = [parse_condition(v) for v in value]
+            return AllOf(all=children) if key == "all" else AnyOf(any=children)
+        if key == "not":
+            return NotOf(**{"not": parse_condition(value)})
+    raise ValueError(f"a condition is text (`tpp >= 4800`, `clause X`) or a mapping with one of all/any/not, got {raw!r}")
+
+
+def condition_text(condition: Condition) -> str:
+    if isinstance(condition, ComparisonText):
+        return condition.text
+    if isinstance(condition, ClauseRef):
+        return f"clause {condition.clause}"
+    if isinstance(condition, AllOf):
+        return "(" + " and ".join(condition_text(c) for c in condition.all) + ")"
+    if isinstance(condition, AnyOf):
+        return "(" + " or ".join(condition_text(c) for c in condition.any) + ")"
+    return f"not {condition_text(condition.not_)}"
+
+
+# --- metadata ---------------------------------------------------------------------------------------------------
+
+
+class Source(_Strict):
+    title: str
+    url: str | None = None
+    confidence: str | None = None
+    note: str | None = None
+
+
+class Dates(_Strict):
+    announced: date | None = None
+    published: date | None = None
+    effective: date
+    compliance: date | None = None
+    ends: date | None = Field(None, description="first day the round no longer applies (superseded or lapsed)")
+
+
+class Enforcement(_Strict):
+    since: date
+    status: Literal["enforced", "not-enforced"]
+    note: str | None = None
+
+
+class Amendment(_Strict):
+    date: date
+    citation: str
+    summary: str
+
+
+class Destinations(_Strict):
+    """Where the round's licence requirement applies. Country groups are those of 15 CFR 740 supp. 1."""
+
+    country_groups: list[str] = []
+    except_groups: list[str] = []
+    countries: list[str] = Field([], description="ISO 3166 codes, e.g. CN, HK, MO, RU")
+    worldwide: bool = False
+    headquartered_in: list[str] = Field([], description="the requirement also follows entities headquartered here")
+    note: str | None = None
+
+
+class Outcome(_Strict):
+    status: Literal["controlled", "review"] | None = None
+    classification: str | None = None
+    license_exception: str | None = None
+    license_review: str | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Outcome:
+        if not any((self.status, self.license_exception, self.license_review)):
+            raise ValueError("an outcome needs a status, a license_exception or a license_review")
+        if self.classification and self.status != "controlled":
+            raise ValueError("a classification goes with status: controlled")
+        return self
+
+
+class Clause(_Strict):
+    id: str = Field(min_length=1)
+    when: Condition
+    text: str = Field(min_length=1, description="the rule text this clause encodes, quoted")
+    outcome: Outcome | None = None
+    confidence: str | None = None
+    note: str | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _parse(cls, raw: Any) -> Condition:
+        return parse_condition(raw)
+
+
+class Parameter(_Strict):
+    """A threshold that changes over time within a round (OpenFisca-style dated values)."""
+
+    dimension: str
+    values: dict[date, str] = Field(min_length=1)
+    description: str | None = None
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _text_values(cls, raw: Any) -> Any:
+        if isinstance(raw, dict):
+            return {k: (v if isinstance(v, str) else str(v)) for k, v in raw.items()}
+        return raw
+
+
+class Scope(_Strict):
+    when: Condition
+    text: str
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _parse(cls, raw: Any) -> Condition:
+        return parse_condition(raw)
+
+
+class RoundFile(_Strict):
+    """One control round, as a rule file declares it."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
+    title: str
+    instrument: str
+    citation: str
+    provenance: Provenance
+    confidence: str | None = None
+    dates: Dates
+    enforcement: list[Enforcement] = []
+    applied_by_default: bool = True
+    supersedes: list[str] = []
+    superseded_by: str | None = None
+    amendments: list[Amendment] = []
+    destinations: Destinations
+    addressees: list[str] = Field([], description="for is-informed letters: the companies that received them")
+    catch_only: bool = Field(
+        False, description="the round only catches chips (e.g. letters): a chip it does not catch is not addressed"
+    )
+    overlays: str | None = Field(None, description="a round whose decision this round refines (policy overlay)")
+    default_license_review: str | None = None
+    applies_to: Scope | None = None
+    parameters: dict[str, Parameter] = {}
+    derived: dict[str, MetricDef] = {}
+    clauses: list[Clause] = Field(min_length=1)
+    sources: list[Source] = Field(min_length=1)
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _unique_clause_ids(self) -> RoundFile:
+        seen: set[str] = set()
+        for clause in self.clauses:
+            if clause.id in seen:
+                raise ValueError(f"clause id {clause.id!r} is used twice")
+            seen.add(clause.id)
+        return self
+
+    def enforcement_on(self, day: date) -> str:
+        status = "enforced"
+        for change in sorted(self.enforcement, key=lambda e: e.since):
+            if change.since <= day:
+                status = change.status
+        return status
+
+    def in_force_on(self, day: date) -> bool:
+        """Effective that day, not ended, and enforced."""
+        if day < self.dates.effective:
+            return False
+        if self.dates.ends is not None and day >= self.dates.ends:
+            return False
+        return self.enforcement_on(day) == "enforced"
+
+
+for _model in (AllOf, AnyOf, NotOf):
+    _model.model_rebuild()

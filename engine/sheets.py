@@ -1,0 +1,119 @@
+"""Reading spec sheets from files and folders, keeping going past bad ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .definitions import Definitions, load_definitions
+from .errors import InputError, SpecSheetError
+from .specsheet import ChipSpec
+from .validation import validate_data
+from .yamlsafe import load_yaml
+
+SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedChip:
+    """A validated chip and the file (and list position) it came from."""
+
+    spec: ChipSpec
+    source: str
+    index: int | None = None
+
+    @property
+    def label(self) -> str:
+        return self.source if self.index is None else f"{self.source}[{self.index}]"
+
+
+@dataclass
+class LoadReport:
+    """What a batch load produced: every input is either a chip or an error, never silently dropped."""
+
+    chips: list[LoadedChip] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    files: int = 0
+
+
+def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[InputError]]:
+    """Spec-sheet files named by the paths (folders searched recursively, in a stable order)."""
+    files: list[Path] = []
+    errors: list[InputError] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+        elif path.exists():
+            files.append(path)
+        else:
+            errors.append(SpecSheetError(str(path), None, "no such file or folder"))
+    return files, errors
+
+
+def check_operations(spec: ChipSpec, source: str, definitions: Definitions) -> None:
+    """Every throughput entry needs a bit length, from the shared table or the entry itself."""
+    for key, rate in (spec.throughput or {}).items():
+        if rate.bits is None and key not in definitions.bit_lengths:
+            known = ", ".join(definitions.bit_lengths)
+            raise SpecSheetError(
+                source,
+                f"throughput.{key}",
+                f"unknown operation type {key!r} (known: {known}); for another operation write {{rate: ..., bits: N}}",
+            )
+
+
+def parse_chip(data: Any, source: str, definitions: Definitions | None = None) -> ChipSpec:
+    """Validate one chip mapping (from YAML, JSON or a library caller)."""
+    spec = validate_data(ChipSpec, data, source, SpecSheetError)
+    check_operations(spec, source, definitions or load_definitions())
+    return spec
+
+
+def _document_chips(document: Any, source: str) -> list[tuple[Any, int | None]]:
+    if isinstance(document, dict) and set(document) == {"chips"}:
+        items = document["chips"]
+        if not isinstance(items, list) or not items:
+            raise SpecSheetError(source, "chips", "expected a non-empty list of chip mappings")
+        return [(item, index) for index, item in enumerate(items)]
+    return [(document, None)]
+
+
+def load_file(path: Path, report: LoadReport, definitions: Definitions | None = None) -> None:
+    """Add the chips of one file (or its error) to the report; a bad entry in a list loses only itself."""
+    source = str(path)
+    report.files += 1
+    try:
+        entries = _document_chips(load_yaml(path), source)
+    except InputError as exc:
+        report.errors.append(exc if isinstance(exc, SpecSheetError) else SpecSheetError(exc.source, exc.field, exc.message))
+        return
+    for data, index in entries:
+        label = source if index is None else f"{source}: chips[{index}]"
+        try:
+            report.chips.append(LoadedChip(parse_chip(data, label, definitions), source, index))
+        except InputError as exc:
+            report.errors.append(exc)
+
+
+def load_chips(paths: Iterable[str | Path]) -> LoadReport:
+    """Load every spec sheet under the paths; bad files become errors in the report, the rest load."""
+    files, errors = find_sheet_files(paths)
+    report = LoadReport(errors=list(errors))
+    definitions = load_definitions()
+    for path in files:
+        load_file(path, report, definitions)
+    return report
+
+
+def load_chip(path: str | Path) -> ChipSpec:
+    """The one chip a spec-sheet file describes (raises SpecSheetError if it is invalid)."""
+    report = LoadReport()
+    load_file(Path(path), report)
+    if report.errors:
+        raise report.errors[0]
+    if len(report.chips) != 1:
+        raise SpecSheetError(str(path), "chips", f"holds {len(report.chips)} chips; use load_chips() for a list")
+    return report.chips[0].spec

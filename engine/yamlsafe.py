@@ -1,0 +1,111 @@
+"""Reading YAML from untrusted files without surprises.
+
+Spec sheets and rule files come from vendors, colleagues and scripts, so the reader refuses what could
+hurt or silently change a number: aliases (the "billion laughs" bomb), duplicate keys (the second would
+silently win), custom tags (never executed), huge or binary files. Floats are kept as their decimal text
+so that `0.1` reaches the quantity parser exactly as written.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import InputError
+
+MAX_BYTES = 8 * 1024 * 1024
+
+
+class _ExactLoader(yaml.SafeLoader):
+    """SafeLoader minus float resolution, aliases and duplicate keys."""
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, f"YAML aliases (*{event.anchor}) are not allowed in exportctl files", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[Any, Any] = {}
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                try:
+                    duplicate = key in seen
+                except TypeError:
+                    raise yaml.MarkedYAMLError(
+                        None, None, "a mapping key must be plain text", key_node.start_mark
+                    ) from None
+                if duplicate:
+                    raise yaml.MarkedYAMLError(
+                        f"key {key!r} first given on line {seen[key].line + 1}",
+                        seen[key],
+                        f"duplicate key {key!r}",
+                        key_node.start_mark,
+                    )
+                seen[key] = key_node.start_mark
+        return super().construct_mapping(node, deep=deep)
+
+
+def _describe(exc: yaml.YAMLError) -> tuple[str | None, str]:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        where = f"line {mark.line + 1}" if mark else None
+        problem = exc.problem or exc.context or "malformed YAML"
+        if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
+            problem = f"unsupported YAML tag ({problem.split('tag')[-1].strip()}); tags are never executed"
+        elif not isinstance(exc, yaml.constructor.ConstructorError) and "alias" not in problem and "duplicate" not in problem:
+            problem = f"malformed YAML: {problem}"
+        return where, problem
+    return None, f"malformed YAML: {exc}"
+
+
+def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
+    """The file's text, refusing what is not a small UTF-8 text file."""
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(source, None, f"cannot read file: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise InputError(source, None, f"file too large ({size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB)")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(source, None, f"cannot read file: {exc.strerror or exc}") from None
+    if b"\x00" in data:
+        raise InputError(source, None, "binary file (contains NUL bytes), not YAML text")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(source, None, f"not valid UTF-8 text (bad byte at offset {exc.start})") from None
+
+
+def load_yaml(path: Path, max_bytes: int = MAX_BYTES) -> Any:
+    """Parse one YAML document from a file, with the refusals described above."""
+    text = read_text(path, max_bytes)
+    return parse_yaml(text, str(path))
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    if not text.strip():
+        raise InputError(source, None, "file is empty")
+    try:
+        document = yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - _ExactLoader is a SafeLoader
+    except yaml.YAMLError as exc:
+        where, problem = _describe(exc)
+        raise InputError(source, where, problem) from None
+    except RecursionError:
+        raise InputError(source, None, "YAML nested too deeply") from None
+    if document is None:
+        raise InputError(source, None, "file is empty")
+    return document

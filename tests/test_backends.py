@@ -1,0 +1,31 @@
+"""The durable-rules backend and the pure-Python backend decide every condition pattern alike."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from exportctl import load_rules
+from exportctl.decision import durable
+from exportctl.decision.python import PythonBackend
+
+pytestmark = pytest.mark.skipif(not durable.available(), reason="durable-rules does not import here")
+
+
+@pytest.mark.parametrize("round_id", load_rules().ids())
+def test_durable_rules_and_python_agree_on_every_condition_pattern(round_id):
+    program = load_rules()[round_id]
+    fast, engine = PythonBackend(), durable.DurableBackend()
+    disagreements = []
+    for pattern in itertools.product("TFU", repeat=len(program.comparisons)):
+        if engine.decide(program, pattern) != fast.decide(program, pattern):
+            disagreements.append(pattern)
+    assert disagreements == []
+
+
+def test_durable_rules_sessions_are_deleted_after_each_decision():
+    program = load_rules()["us-2022-10"]
+    engine = durable.DurableBackend()
+    for _ in range(1500):  # more than the 1024 live sessions a ruleset allows
+        engine.decide(program, ("T", "T", "T"))

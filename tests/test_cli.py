@@ -1,0 +1,104 @@
+"""The command line (contract section 4): formats, exit codes, and bad input that loses nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from exportctl.cli import main
+from tests.conftest import CATALOG, FIXTURES
+
+GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
+BAD = FIXTURES / "bad"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_json_has_the_contract_fields(capsys):
+    code, out, _ = run(capsys, "classify", str(GOOD), "--format", "json")
+    assert code == 0
+    rows = json.loads(out)
+    assert {r["round"] for r in rows} == {"us-2022-10", "us-2023-10"}
+    for row in rows:
+        for key in ("chip", "source", "round", "status", "classification", "license_exception", "conditions", "missing"):
+            assert key in row
+        assert row["source"].endswith("good-h20-like.yaml")
+
+
+def test_round_option_limits_the_rounds(capsys):
+    code, out, _ = run(capsys, "classify", str(GOOD), "--round", "us-2023-10", "--format", "jsonl")
+    lines = out.strip().splitlines()
+    assert code == 0 and len(lines) == 1 and json.loads(lines[0])["status"] == "not-controlled"
+
+
+def test_csv_has_a_header_and_a_row_per_result(capsys):
+    code, out, _ = run(capsys, "classify", str(GOOD), "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("chip,source,round,status") and len(out.splitlines()) == 3
+
+
+def test_table_is_the_default_and_names_the_decisive_condition(capsys):
+    code, out, _ = run(capsys, "classify", str(GOOD))
+    assert code == 0 and "tpp 2368 >= 4800" in out
+
+
+@pytest.mark.parametrize(
+    "name, fragment",
+    [
+        ("wrong-dimension.yaml", "memory.bandwidth: expected a bandwidth"),
+        ("unknown-key.yaml", "memory.bandwith: unknown field 'bandwith'; did you mean 'bandwidth'?"),
+        ("missing-name.yaml", "name: required field is missing"),
+        ("negative.yaml", "die_area: must not be negative"),
+        ("nan.yaml", "io.nvlink: not a finite number"),
+        ("malformed.yaml", "malformed YAML"),
+        ("python-tag.yaml", "unsupported YAML tag"),
+        ("duplicate-key.yaml", "duplicate key 'die_area'"),
+        ("alias-bomb.yaml", "YAML aliases (*a) are not allowed"),
+        ("empty.yaml", "file is empty"),
+        ("invalid-utf8.yaml", "not valid UTF-8"),
+    ],
+)
+def test_a_bad_sheet_gets_one_clear_error_exit_2_and_the_good_one_is_still_evaluated(capsys, name, fragment):
+    code, out, err = run(capsys, "classify", str(BAD / name), str(GOOD), "--format", "json")
+    assert code == 2
+    assert f"{BAD / name}" in err and fragment in err
+    assert [r["chip"] for r in json.loads(out)] == ["Fixture H20-like", "Fixture H20-like"]
+    assert "2 inputs from 2 files: 1 chips evaluated, 2 results, 1 errors" in err
+
+
+def test_whole_bad_folder_counts_every_input(capsys):
+    code, out, err = run(capsys, "classify", str(BAD), "--format", "json")
+    files = len(list(BAD.glob("*.yaml")))
+    assert code == 2 and json.loads(out) == []
+    assert f"{files} inputs from {files} files: 0 chips evaluated, 0 results, {files} errors" in err
+
+
+def test_catalog_option_classifies_the_shipped_catalog(capsys):
+    code, out, err = run(capsys, "classify", "--catalog", "--round", "us-2023-10", "--format", "json")
+    files = len(list(CATALOG.rglob("*.yaml")))
+    assert code == 0 and len(json.loads(out)) == files
+
+
+def test_missing_path_is_an_input_error(capsys):
+    code, _, err = run(capsys, "classify", "/no/such/file.yaml", str(GOOD))
+    assert code == 2 and "no such file or folder" in err
+
+
+def test_version_names_package_rules_and_backend(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and "exportctl" in out and "us-2023-10" in out and "decision backend:" in out
+
+
+@pytest.mark.parametrize("what, field", [("chip", "throughput"), ("rules", "clauses")])
+def test_schema_prints_json_schema(capsys, what, field):
+    code, out, _ = run(capsys, "schema", what)
+    assert code == 0 and field in json.loads(out)["properties"]
+
+
+def test_explain_prints_the_quoted_rule_text(capsys):
+    code, out, _ = run(capsys, "explain", "us-2023-10")
+    assert code == 0 and "does not apply to items that are not designed or marketed" in out

@@ -1,0 +1,59 @@
+"""Exact quantities: decimal text and unit conversions never go through binary floating point."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from exportctl.errors import QuantityError
+from exportctl.quantities import parse_quantity
+
+
+@pytest.mark.parametrize("text", ["600 GB/s", "0.6 TB/s", "600000 MB/s", "4.8 Tbit/s", "4800 Gbit/s", "0.0006 PB/s"])
+def test_equivalent_bandwidths_are_exactly_600_gbps(text):
+    assert parse_quantity(text, "bandwidth") == 600
+
+
+@pytest.mark.parametrize("text", ["814 mm^2", "8.14 cm^2", "0.000814 m^2"])
+def test_equivalent_areas_are_exactly_814_mm2(text):
+    assert parse_quantity(text, "area") == 814
+
+
+@pytest.mark.parametrize("text", ["600 TOPS", "0.6 POPS", "600000 GOPS", "600 TFLOPS"])
+def test_equivalent_throughputs_are_exactly_600_tops(text):
+    assert parse_quantity(text, "throughput") == 600
+
+
+def test_bandwidth_over_area_is_exactly_two():
+    assert parse_quantity("1.1 TB/s", "bandwidth") / parse_quantity("550 mm^2", "area") == 2
+
+
+def test_decimal_text_is_kept_exactly():
+    assert parse_quantity("1978.9 TFLOPS", "throughput") == Fraction(19789, 10)
+    assert parse_quantity("0.1 TB/s", "bandwidth") == 100
+
+
+def test_gibibytes_are_binary():
+    assert parse_quantity("1 GiB/s", "bandwidth") == Fraction(1073741824, 10**9)
+
+
+@pytest.mark.parametrize(
+    "text, fragment",
+    [
+        ("814 mm^2", "expected a bandwidth"),
+        ("-1 GB/s", "must not be negative"),
+        ("nan GB/s", "not a finite number"),
+        ("inf GB/s", "not a finite number"),
+        ("1e400 GB/s", "number out of range"),
+        ("5 furlongz/s", "unknown unit"),
+        ("600", "has no unit"),
+    ],
+)
+def test_bad_bandwidths_are_refused_with_a_reason(text, fragment):
+    with pytest.raises(QuantityError, match=fragment):
+        parse_quantity(text, "bandwidth")
+
+
+def test_a_bare_number_is_accepted_only_for_dimensionless():
+    assert parse_quantity("80e9", "dimensionless") == 80 * 10**9

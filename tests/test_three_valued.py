@@ -1,0 +1,62 @@
+"""Unknown is not no: a missing value never yields not-controlled."""
+
+from __future__ import annotations
+
+from exportctl import classify
+from exportctl.sheets import parse_chip
+
+
+def _chip(**fields):
+    base = {"name": "Three-valued test chip", "vendor": "Test", "datacenter": True}
+    base.update(fields)
+    return parse_chip(base, "<test>")
+
+
+def test_tpp_6000_without_die_area_is_still_3a090a():
+    (found,) = classify(_chip(throughput={"int8": "750 TOPS"}), ["us-2023-10"])
+    assert (found.status, found.classification) == ("controlled", "3A090.a")
+
+
+def test_tpp_3000_without_die_area_is_indeterminate_and_names_die_area_as_missing():
+    (found,) = classify(_chip(throughput={"int8": "375 TOPS"}), ["us-2023-10"])
+    assert found.status == "indeterminate"
+    assert "die_area" in found.missing
+
+
+def test_no_throughput_at_all_is_indeterminate_not_uncontrolled():
+    (found,) = classify(_chip(die_area="800 mm^2"), ["us-2023-10"])
+    assert found.status == "indeterminate"
+    assert "tpp" in found.missing
+
+
+def test_unknown_datacenter_with_tpp_under_4800_and_high_density_is_indeterminate():
+    chip = parse_chip({"name": "x", "vendor": "Test", "throughput": {"int8": "500 TOPS"}, "die_area": "600 mm^2"}, "<t>")
+    (found,) = classify(chip, ["us-2023-10"])
+    assert found.status == "indeterminate"
+    assert "datacenter" in found.missing
+
+
+def test_unknown_io_link_keeps_the_known_part_as_a_lower_bound():
+    chip = _chip(throughput={"int8": "600 TOPS"}, io={"nvlink": "700 GB/s", "pcie": "unknown"})
+    (found,) = classify(chip, ["us-2022-10"])
+    assert found.status == "controlled"
+
+
+def test_unknown_io_link_under_the_line_is_indeterminate():
+    chip = _chip(throughput={"int8": "600 TOPS"}, io={"nvlink": "400 GB/s", "pcie": "unknown"})
+    (found,) = classify(chip, ["us-2022-10"])
+    assert found.status == "indeterminate"
+    assert found.missing == ["io_bandwidth"]
+
+
+def test_a_sparse_only_figure_is_halved_and_the_result_says_so():
+    (found,) = classify(_chip(throughput={"fp4": {"rate": "2400 TOPS", "sparse": True}}, die_area="1000 mm^2"),
+                        ["us-2023-10"])
+    assert any("sparsity" in a for a in found.assumptions)
+    tpp = next(c for c in found.conditions if c.metric == "tpp")
+    assert tpp.value == "4800"
+
+
+def test_a_published_tpp_that_disagrees_is_a_warning():
+    (found,) = classify(_chip(throughput={"int8": "600 TOPS"}, tpp=5200, die_area="800 mm^2"), ["us-2023-10"])
+    assert any("differs from derived" in w for w in found.warnings)
