@@ -21,6 +21,19 @@ except PackageNotFoundError:  # running from a checkout without installing
     __version__ = "0.0.0+checkout"
 
 __all__ = [
-    "ChipSpec", "Combined", "ExportctlError", "InputError", "LoadReport", "Result", "RuleFileError", "RuleSet",
-    "SpecSheetError", "classify", "classify_as_of", "evaluate_chip", "load_chip", "load_chips", "load_rules",
+    "ChipSpec",
+    "Combined",
+    "ExportctlError",
+    "InputError",
+    "LoadReport",
+    "Result",
+    "RuleFileError",
+    "RuleSet",
+    "SpecSheetError",
+    "classify",
+    "classify_as_of",
+    "evaluate_chip",
+    "load_chip",
+    "load_chips",
+    "load_rules",
 ]

@@ -17,8 +17,15 @@ from .specsheet import ChipSpec
 ChipLike = ChipSpec | LoadedChip | str | Path
 
 
-def _explain(node: Node, values: dict[str, str], pattern: tuple[str, ...], nodes: dict[str, Node], owner: str,
-             out: set[tuple[str, int]], seen: set[str]) -> None:
+def _explain(
+    node: Node,
+    values: dict[str, str],
+    pattern: tuple[str, ...],
+    nodes: dict[str, Node],
+    owner: str,
+    out: set[tuple[str, int]],
+    seen: set[str],
+) -> None:
     """Collect the (clause, comparison) pairs that justify a node's value."""
     from .decision.python import tri
 
@@ -100,8 +107,9 @@ def _status(program: Program, values: dict[str, str]) -> tuple[str, bool | None]
     return status, applicable
 
 
-def evaluate_chip(program: Program, spec: ChipSpec, source: str, on: date, memo: decisions.Memo | None = None,
-                  definitions=None) -> Result:  # type: ignore[no-untyped-def]
+def evaluate_chip(
+    program: Program, spec: ChipSpec, source: str, on: date, memo: decisions.Memo | None = None, definitions=None
+) -> Result:  # type: ignore[no-untyped-def]
     """One chip under one compiled round, as of a date (dated thresholds are read on that date)."""
     memo = memo or decisions.default()
     metrics = compute_metrics(spec, definitions, extra=program.derived)
@@ -112,15 +120,20 @@ def evaluate_chip(program: Program, spec: ChipSpec, source: str, on: date, memo:
     rule = program.round
     classification = _first(program, values, "classification") if status == "controlled" else None
     exception = _first(program, values, "license_exception") if status == "controlled" else None
-    review = (_first(program, values, "license_review") or rule.default_license_review) if status == "controlled" else None
+    review = (
+        (_first(program, values, "license_review") or rule.default_license_review) if status == "controlled" else None
+    )
 
     nodes = program.node_map
     decisive: set[tuple[str, int]] = set()
     targets = ["$scope"] if values["$scope"] == "F" else ["$controlled", "$review"] if status != "controlled" else []
     if status == "controlled":
         targets = [_first_clause(program, values, "classification") or "$controlled"]
-        targets += [c for c in program.clauses_with("license_exception") + program.clauses_with("license_review")
-                    if values.get(c) in ("T", "U")]
+        targets += [
+            c
+            for c in program.clauses_with("license_exception") + program.clauses_with("license_review")
+            if values.get(c) in ("T", "U")
+        ]
     for target in targets:
         _explain(("ref", target), values, pattern, nodes, target, decisive, set())
 
@@ -135,11 +148,28 @@ def evaluate_chip(program: Program, spec: ChipSpec, source: str, on: date, memo:
     deciding = [v for v in views if v.decisive]
     explanation = _sentence(status, classification, deciding, program)
     return Result(
-        chip=spec.name, source=source, round=rule.id, status=status, classification=classification,
-        license_exception=exception, license_review=review, applicable=applicable, conditions=views,
-        clauses={nid: v for nid, v in values.items() if not nid.startswith("$") or nid in ("$scope", "$controlled", "$review")},
-        missing=missing, citation=rule.citation, provenance=rule.provenance, title=rule.title, as_of=on,
-        assumptions=list(metrics.assumptions), warnings=list(metrics.warnings), explanation=explanation,
+        chip=spec.name,
+        source=source,
+        round=rule.id,
+        status=status,
+        classification=classification,
+        license_exception=exception,
+        license_review=review,
+        applicable=applicable,
+        conditions=views,
+        clauses={
+            nid: v
+            for nid, v in values.items()
+            if not nid.startswith("$") or nid in ("$scope", "$controlled", "$review")
+        },
+        missing=missing,
+        citation=rule.citation,
+        provenance=rule.provenance,
+        title=rule.title,
+        as_of=on,
+        assumptions=list(metrics.assumptions),
+        warnings=list(metrics.warnings),
+        explanation=explanation,
     )
 
 
@@ -152,13 +182,27 @@ def definitions_of(program: Program, definitions):  # type: ignore[no-untyped-de
 def _view(owner: str, result: ConditionResult, decisive: bool) -> ConditionView:
     c = result.comparison
     holds = {"T": True, "F": False}.get(result.holds)
-    return ConditionView(owner, c.key, c.metric, c.op, result.threshold, result.value.display(), holds,
-                         result.margin, result.value.basis, decisive)
+    return ConditionView(
+        owner,
+        c.key,
+        c.metric,
+        c.op,
+        result.threshold,
+        result.value.display(),
+        holds,
+        result.margin,
+        result.value.basis,
+        decisive,
+    )
 
 
 def _sentence(status: str, classification: str | None, deciding: list[ConditionView], program: Program) -> str:
-    head = {"controlled": f"controlled ({classification})" if classification else "controlled",
-            "not-controlled": "not controlled", "indeterminate": "indeterminate", "review": "review"}[status]
+    head = {
+        "controlled": f"controlled ({classification})" if classification else "controlled",
+        "not-controlled": "not controlled",
+        "indeterminate": "indeterminate",
+        "review": "review",
+    }[status]
     if not deciding:
         return head
     shown = "; ".join(f"[{v.clause}] {v.sentence()}" for v in deciding[:4])
@@ -174,8 +218,13 @@ def _as_loaded(chip: ChipLike) -> LoadedChip:
     return LoadedChip(load_chip(chip), str(chip))
 
 
-def classify(chip: ChipLike, rounds: list[str] | None = None, as_of: date | None = None,
-             rules: RuleSet | None = None, memo: decisions.Memo | None = None) -> list[Result]:
+def classify(
+    chip: ChipLike,
+    rounds: list[str] | None = None,
+    as_of: date | None = None,
+    rules: RuleSet | None = None,
+    memo: decisions.Memo | None = None,
+) -> list[Result]:
     """A chip under each round asked for (default: every round applied by default), as of a date (default today)."""
     rules = rules or load_rules()
     loaded = _as_loaded(chip)
@@ -198,8 +247,13 @@ def combine(chip: str, source: str, on: date, results: list[Result]) -> Combined
     return Combined(chip, source, on, status, deciding, results)
 
 
-def classify_as_of(chip: ChipLike, as_of: date, rules: RuleSet | None = None, rounds: list[str] | None = None,
-                   memo: decisions.Memo | None = None) -> Combined:
+def classify_as_of(
+    chip: ChipLike,
+    as_of: date,
+    rules: RuleSet | None = None,
+    rounds: list[str] | None = None,
+    memo: decisions.Memo | None = None,
+) -> Combined:
     """The combined status on a date, with the per-round results behind it."""
     rules = rules or load_rules()
     loaded = _as_loaded(chip)

@@ -52,8 +52,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _version(rules: RuleSet) -> str:
     backend = decision.make_backend().name
-    return (f"exportctl {__version__}\nrules: {rules.folder} ({len(rules.ids())} rounds: {', '.join(rules.ids())})\n"
-            f"decision backend: {backend} (available: {', '.join(decision.available_backends())})")
+    return (
+        f"exportctl {__version__}\nrules: {rules.folder} ({len(rules.ids())} rounds: {', '.join(rules.ids())})\n"
+        f"decision backend: {backend} (available: {', '.join(decision.available_backends())})"
+    )
 
 
 def _classify(args: argparse.Namespace, rules: RuleSet, out: Console, err: Console) -> int:
@@ -71,8 +73,8 @@ def _classify(args: argparse.Namespace, rules: RuleSet, out: Console, err: Conso
                 results.append(classify_as_of(chip, args.as_of, rules, args.rounds, memo))
             else:
                 results.extend(classify(chip, args.rounds, None, rules, memo))
-        except InputError as exc:
-            errors.append(exc)
+        except InputError as failure:
+            errors.append(failure)
     if args.format == "table":
         render.table(results, out)
     else:
@@ -81,8 +83,11 @@ def _classify(args: argparse.Namespace, rules: RuleSet, out: Console, err: Conso
     for exc in errors:
         print(f"error: {exc}", file=sys.stderr)
     inputs = len(report.chips) + len(errors)
-    print(f"{inputs} inputs from {report.files} files: {len(report.chips)} chips evaluated, "
-          f"{len(results)} results, {len(errors)} errors", file=sys.stderr)
+    print(
+        f"{inputs} inputs from {report.files} files: {len(report.chips)} chips evaluated, "
+        f"{len(results)} results, {len(errors)} errors",
+        file=sys.stderr,
+    )
     return EXIT_INPUT if errors else EXIT_OK
 
 
@@ -121,9 +126,14 @@ def _explain(rules: RuleSet, round_id: str, out: Console) -> None:
         outcome = ""
         if clause.outcome:
             o = clause.outcome
-            outcome = " -> " + ", ".join(x for x in (o.status, o.classification, o.license_exception, o.license_review) if x)
-        out.print(f"\n[bold]{clause.id}[/]{outcome}\n  when {condition_text(clause.when)}\n  \"{clause.text.strip()}\"",
-                  highlight=False, markup=True)
+            outcome = " -> " + ", ".join(
+                x for x in (o.status, o.classification, o.license_exception, o.license_review) if x
+            )
+        out.print(
+            f'\n[bold]{clause.id}[/]{outcome}\n  when {condition_text(clause.when)}\n  "{clause.text.strip()}"',
+            highlight=False,
+            markup=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:

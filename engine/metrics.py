@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Union
 
 from .definitions import Definitions, MetricDef, load_definitions
 from .quantities import format_number, format_quantity
 from .specsheet import ChipSpec
 
-Value = Union[Fraction, bool, str, None]
+Value = Fraction | bool | str | None
 
 
 @dataclass(frozen=True)
@@ -149,12 +148,28 @@ def compute_metrics(
     base = {
         "tpp": _tpp(spec, definitions, out),
         "die_area": _die_area(spec),
-        "transistors": _plain("transistors", "dimensionless", spec.transistors and spec.transistors.value, str(spec.transistors), "transistors"),
-        "memory_bandwidth": _plain("memory_bandwidth", "bandwidth", bandwidth and bandwidth.value, str(bandwidth), "memory.bandwidth"),
-        "memory_capacity": _plain("memory_capacity", "capacity", capacity and capacity.value, str(capacity), "memory.capacity"),
+        "transistors": _plain(
+            "transistors",
+            "dimensionless",
+            spec.transistors and spec.transistors.value,
+            str(spec.transistors),
+            "transistors",
+        ),
+        "memory_bandwidth": _plain(
+            "memory_bandwidth", "bandwidth", bandwidth and bandwidth.value, str(bandwidth), "memory.bandwidth"
+        ),
+        "memory_capacity": _plain(
+            "memory_capacity", "capacity", capacity and capacity.value, str(capacity), "memory.capacity"
+        ),
         "io_bandwidth": _io(spec, "io_bandwidth", ()),
         "interconnect_bandwidth": _io(spec, "interconnect_bandwidth", definitions.host_links),
-        "package_area": _plain("package_area", "area", spec.package_area and spec.package_area.value, str(spec.package_area), "package_area"),
+        "package_area": _plain(
+            "package_area",
+            "area",
+            spec.package_area and spec.package_area.value,
+            str(spec.package_area),
+            "package_area",
+        ),
         "datacenter": _plain("datacenter", "boolean", spec.datacenter, str(spec.datacenter).lower(), "datacenter"),
         "kind": _plain("kind", "text", spec.kind, spec.kind, "kind"),
         "vendor": _plain("vendor", "text", spec.vendor, spec.vendor, "vendor"),

@@ -14,14 +14,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from typing import Union
 
 from .definitions import Definitions, MetricDef
 from .errors import QuantityError, RuleFileError
 from .quantities import format_quantity, parse_quantity
 from .rulebook import ORDER_OPERATORS, AllOf, AnyOf, ClauseRef, ComparisonText, Condition, NotOf, RoundFile
 
-Threshold = Union[Fraction, bool, str, tuple[str, ...]]
+Threshold = Fraction | bool | str | tuple[str, ...]
 
 # A node is ("cmp", index) | ("ref", node id) | ("all", children) | ("any", children) | ("not", child) | ("const", tri)
 Node = tuple
@@ -114,14 +113,18 @@ class _Compiler:
     def comparison(self, text: ComparisonText, field: str) -> int:
         metric = self.metrics.get(text.metric)
         if metric is None:
-            raise RuleFileError(self.source, field, f"unknown metric {text.metric!r}{_suggest(text.metric, sorted(self.metrics))}")
+            raise RuleFileError(
+                self.source, field, f"unknown metric {text.metric!r}{_suggest(text.metric, sorted(self.metrics))}"
+            )
         op, rhs = text.op, text.rhs.strip()
         threshold: Threshold | None = None
         parameter = None
         dated: tuple[tuple[date, Fraction], ...] = ()
         if metric.kind == "boolean":
             if op not in ("==", "!=") or rhs.lower() not in ("true", "false"):
-                raise RuleFileError(self.source, field, f"{text.metric} is true/false: write `{text.metric} == true` or `== false`")
+                raise RuleFileError(
+                    self.source, field, f"{text.metric} is true/false: write `{text.metric} == true` or `== false`"
+                )
             threshold = rhs.lower() == "true"
         elif metric.kind == "text":
             if op in ORDER_OPERATORS:
@@ -145,9 +148,17 @@ class _Compiler:
                 parameter = rhs[1:]
                 param = self.rule.parameters.get(parameter)
                 if param is None:
-                    raise RuleFileError(self.source, field, f"unknown parameter {rhs!r}{_suggest(parameter, sorted(self.rule.parameters))}")
+                    raise RuleFileError(
+                        self.source,
+                        field,
+                        f"unknown parameter {rhs!r}{_suggest(parameter, sorted(self.rule.parameters))}",
+                    )
                 if param.dimension != metric.dimension:
-                    raise RuleFileError(self.source, field, f"parameter {rhs} is a {param.dimension}, {text.metric} a {metric.dimension}")
+                    raise RuleFileError(
+                        self.source,
+                        field,
+                        f"parameter {rhs} is a {param.dimension}, {text.metric} a {metric.dimension}",
+                    )
                 dated = tuple(
                     (since, self.number(value, metric.dimension, f"parameters.{parameter}.values.{since}"))
                     for since, value in sorted(param.values.items())
@@ -157,7 +168,9 @@ class _Compiler:
         key = f"{text.metric} {op} {rhs}"
         if key not in self.keys:
             self.keys[key] = len(self.comparisons)
-            self.comparisons.append(Comparison(key, text.metric, op, metric.dimension, metric.kind, threshold, parameter, dated))
+            self.comparisons.append(
+                Comparison(key, text.metric, op, metric.dimension, metric.kind, threshold, parameter, dated)
+            )
         return self.keys[key]
 
     def number(self, text: str, dimension: str, field: str) -> Fraction:
@@ -219,18 +232,30 @@ class _Compiler:
             control_node: Node = ("ref", f"{prefix}$controlled")
             review_node: Node = ("ref", f"{prefix}$review")
         else:
-            control_node = ("all", (("ref", "$scope"), ("any", tuple(("ref", c) for c in controlled)))) if controlled else ("const", "F")
-            review_node = ("all", (("ref", "$scope"), ("any", tuple(("ref", c) for c in review)))) if review else ("const", "F")
+            control_node = (
+                ("all", (("ref", "$scope"), ("any", tuple(("ref", c) for c in controlled))))
+                if controlled
+                else ("const", "F")
+            )
+            review_node = (
+                ("all", (("ref", "$scope"), ("any", tuple(("ref", c) for c in review)))) if review else ("const", "F")
+            )
         for nid, node in (("$scope", scope), ("$controlled", control_node), ("$review", review_node)):
             raw[nid] = (node, _refs(node))
             order.append(nid)
         for nid, (_, refs) in raw.items():
             for ref in refs:
                 if ref not in raw:
-                    where = next((f"clauses[{i}] ({c.id}).when" for i, c in enumerate(rule.clauses) if c.id == nid), nid)
-                    raise RuleFileError(self.source, where, f"refers to unknown clause {ref!r}{_suggest(ref, sorted(raw))}")
+                    where = next(
+                        (f"clauses[{i}] ({c.id}).when" for i, c in enumerate(rule.clauses) if c.id == nid), nid
+                    )
+                    raise RuleFileError(
+                        self.source, where, f"refers to unknown clause {ref!r}{_suggest(ref, sorted(raw))}"
+                    )
         nodes = _topological(raw, order, self.source, rule)
-        return Program(rule, self.comparisons, nodes, outcomes, texts, {**(base.derived if base else {}), **rule.derived}, base)
+        return Program(
+            rule, self.comparisons, nodes, outcomes, texts, {**(base.derived if base else {}), **rule.derived}, base
+        )
 
 
 def _refs(node: Node) -> set[str]:
@@ -244,7 +269,9 @@ def _refs(node: Node) -> set[str]:
     return set()
 
 
-def _topological(raw: dict[str, tuple[Node, set[str]]], order: list[str], source: str, rule: RoundFile) -> list[tuple[str, Node]]:
+def _topological(
+    raw: dict[str, tuple[Node, set[str]]], order: list[str], source: str, rule: RoundFile
+) -> list[tuple[str, Node]]:
     done: dict[str, Node] = {}
     visiting: list[str] = []
 

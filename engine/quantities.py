@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pint
@@ -20,7 +20,7 @@ from .errors import QuantityError
 
 
 def _build_registry() -> pint.UnitRegistry:
-    registry = pint.UnitRegistry(non_int_type=Fraction)
+    registry: pint.UnitRegistry = pint.UnitRegistry(non_int_type=Fraction)
     # Operations are their own dimension so a throughput can never be confused with a bandwidth.
     registry.define("operation = [computation] = op")
     registry.define("OPS = operation / second")
@@ -64,7 +64,7 @@ _NONFINITE = re.compile(r"^\s*[+-]?(nan|inf|infinity)\b", re.IGNORECASE)
 _MAX_EXPONENT = 30
 
 
-@lru_cache(maxsize=None)
+@cache
 def _dimensionality(unit: str) -> Any:
     return REGISTRY.parse_units(unit).dimensionality if unit else REGISTRY.dimensionless.dimensionality
 
@@ -105,7 +105,7 @@ def parse_number(text: str) -> Fraction:
 
 
 def _exact(number: str, text: str) -> Fraction:
-    mantissa, _, exponent = number.lower().partition("e")
+    _, _, exponent = number.lower().partition("e")
     if exponent and abs(int(exponent)) > _MAX_EXPONENT:
         raise QuantityError(f"number out of range: {text!r}")
     return Fraction(number)

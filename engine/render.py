@@ -67,8 +67,19 @@ def as_jsonl(results: Sequence[Result | Combined]) -> str:
     return "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in to_dicts(results))
 
 
-CSV_FIELDS = ["chip", "source", "round", "status", "classification", "license_exception", "license_review",
-              "decisive", "missing", "citation", "provenance"]
+CSV_FIELDS = [
+    "chip",
+    "source",
+    "round",
+    "status",
+    "classification",
+    "license_exception",
+    "license_review",
+    "decisive",
+    "missing",
+    "citation",
+    "provenance",
+]
 
 
 def as_csv(results: Sequence[Result | Combined]) -> str:
@@ -78,10 +89,19 @@ def as_csv(results: Sequence[Result | Combined]) -> str:
     for item in results:
         rows = item.results if isinstance(item, Combined) else [item]
         for r in rows:
-            writer.writerow({
-                "chip": r.chip, "source": r.source, "round": r.round, "status": r.status,
-                "classification": r.classification or "", "license_exception": r.license_exception or "",
-                "license_review": r.license_review or "", "decisive": " | ".join(c.sentence() for c in r.decisive),
-                "missing": ";".join(r.missing), "citation": r.citation, "provenance": r.provenance,
-            })
+            writer.writerow(
+                {
+                    "chip": r.chip,
+                    "source": r.source,
+                    "round": r.round,
+                    "status": r.status,
+                    "classification": r.classification or "",
+                    "license_exception": r.license_exception or "",
+                    "license_review": r.license_review or "",
+                    "decisive": " | ".join(c.sentence() for c in r.decisive),
+                    "missing": ";".join(r.missing),
+                    "citation": r.citation,
+                    "provenance": r.provenance,
+                }
+            )
     return out.getvalue()

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from importlib import resources
+import importlib
 from pathlib import Path
 
 
 def _package_dir(package: str, fallback: str) -> Path:
+    """The folder of a data package (rules/ and chips/ are mapped to exportctl._rules and exportctl._catalog)."""
     try:
-        root = resources.files(package)
-        path = Path(str(root))
-        if path.is_dir():
-            return path
-    except (ModuleNotFoundError, TypeError):
+        for entry in importlib.import_module(package).__path__:
+            if Path(entry).is_dir():
+                return Path(entry)
+    except ModuleNotFoundError:
         pass
     return Path(__file__).resolve().parent.parent / fallback
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -62,7 +62,7 @@ class NotOf(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-Condition = Union[ComparisonText, ClauseRef, AllOf, AnyOf, NotOf]
+Condition = ComparisonText | ClauseRef | AllOf | AnyOf | NotOf
 
 
 def parse_condition(raw: Any) -> Condition:
@@ -81,7 +81,7 @@ def parse_condition(raw: Any) -> Condition:
             )
         return ComparisonText(metric=match.group("metric"), op=match.group("op"), rhs=match.group("rhs"))
     if isinstance(raw, dict) and len(raw) == 1:
-        (key, value), = raw.items()
+        ((key, value),) = raw.items()
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
                 raise ValueError(f"`{key}` takes a non-empty list of conditions")
@@ -89,7 +89,9 @@ def parse_condition(raw: Any) -> Condition:
             return AllOf(all=children) if key == "all" else AnyOf(any=children)
         if key == "not":
             return NotOf(**{"not": parse_condition(value)})
-    raise ValueError(f"a condition is text (`tpp >= 4800`, `clause X`) or a mapping with one of all/any/not, got {raw!r}")
+    raise ValueError(
+        f"a condition is text (`tpp >= 4800`, `clause X`) or a mapping with one of all/any/not, got {raw!r}"
+    )
 
 
 def condition_text(condition: Condition) -> str:

@@ -60,7 +60,9 @@ def load_rules(folder: str | Path | None = None) -> RuleSet:
             if rule.overlays not in rounds:
                 raise RuleFileError(source, "overlays", f"overlays unknown round {rule.overlays!r}")
             if rule.overlays in chain:
-                raise RuleFileError(source, "overlays", "rounds overlay each other in a cycle: " + " -> ".join(chain + (round_id,)))
+                raise RuleFileError(
+                    source, "overlays", "rounds overlay each other in a cycle: " + " -> ".join(chain + (round_id,))
+                )
             base = build(rule.overlays, chain + (round_id,))
         programs[round_id] = compile_round(rule, definitions, source, base)
         return programs[round_id]

@@ -88,7 +88,9 @@ def load_file(path: Path, report: LoadReport, definitions: Definitions | None = 
     try:
         entries = _document_chips(load_yaml(path), source)
     except InputError as exc:
-        report.errors.append(exc if isinstance(exc, SpecSheetError) else SpecSheetError(exc.source, exc.field, exc.message))
+        report.errors.append(
+            exc if isinstance(exc, SpecSheetError) else SpecSheetError(exc.source, exc.field, exc.message)
+        )
         return
     for data, index in entries:
         label = source if index is None else f"{source}: chips[{index}]"

@@ -46,7 +46,9 @@ class Rate(_Strict):
 class Die(_Strict):
     name: str | None = None
     area: Area
-    non_planar: bool = Field(True, description="made on a non-planar (FinFET/GAA) node; only those count as applicable area")
+    non_planar: bool = Field(
+        True, description="made on a non-planar (FinFET/GAA) node; only those count as applicable area"
+    )
 
 
 class Memory(_Strict):

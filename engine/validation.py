@@ -57,20 +57,25 @@ def describe_error(model: type[BaseModel], error: Any) -> tuple[str, str]:
         owner = _model_at(model, loc)
         known = sorted(owner.model_fields) if owner else []
         suggestion = difflib.get_close_matches(str(loc[-1]), known, n=1)
-        hint = f"; did you mean {suggestion[0]!r}?" if suggestion else (f"; known fields: {', '.join(known)}" if known else "")
+        hint = (
+            f"; did you mean {suggestion[0]!r}?"
+            if suggestion
+            else (f"; known fields: {', '.join(known)}" if known else "")
+        )
         return field, f"unknown field {loc[-1]!r}{hint}"
     if kind == "missing":
         return field, "required field is missing"
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
-        if message.startswith(prefix):
-            message = message[len(prefix) :]
+        message = message.removeprefix(prefix)
     if kind in ("model_type", "dict_type") and "input" in error:
         message = f"expected a mapping (key: value), got {type(error['input']).__name__}"
     return field, message
 
 
-def validation_error(model: type[BaseModel], exc: ValidationError, source: str, error_type: type[InputError]) -> InputError:
+def validation_error(
+    model: type[BaseModel], exc: ValidationError, source: str, error_type: type[InputError]
+) -> InputError:
     described = [describe_error(model, e) for e in exc.errors()]
     field, message = described[0]
     if len(described) > 1:
@@ -80,7 +85,9 @@ def validation_error(model: type[BaseModel], exc: ValidationError, source: str, 
     return error_type(source, field, message)
 
 
-def validate_data(model: type[M], data: Any, source: str, error_type: type[InputError], context: dict[str, Any] | None = None) -> M:
+def validate_data(
+    model: type[M], data: Any, source: str, error_type: type[InputError], context: dict[str, Any] | None = None
+) -> M:
     if not isinstance(data, dict):
         raise error_type(source, None, f"expected a mapping of fields at the top level, got {type(data).__name__}")
     try:

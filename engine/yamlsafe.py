@@ -21,7 +21,7 @@ MAX_BYTES = 8 * 1024 * 1024
 class _ExactLoader(yaml.SafeLoader):
     """SafeLoader minus float resolution, aliases and duplicate keys."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class-level table
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:float"]
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
@@ -63,7 +63,11 @@ def _describe(exc: yaml.YAMLError) -> tuple[str | None, str]:
         problem = exc.problem or exc.context or "malformed YAML"
         if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
             problem = f"unsupported YAML tag ({problem.split('tag')[-1].strip()}); tags are never executed"
-        elif not isinstance(exc, yaml.constructor.ConstructorError) and "alias" not in problem and "duplicate" not in problem:
+        elif (
+            not isinstance(exc, yaml.constructor.ConstructorError)
+            and "alias" not in problem
+            and "duplicate" not in problem
+        ):
             problem = f"malformed YAML: {problem}"
         return where, problem
     return None, f"malformed YAML: {exc}"
@@ -100,7 +104,7 @@ def parse_yaml(text: str, source: str) -> Any:
     if not text.strip():
         raise InputError(source, None, "file is empty")
     try:
-        document = yaml.load(text, Loader=_ExactLoader)  # noqa: S506 - _ExactLoader is a SafeLoader
+        document = yaml.load(text, Loader=_ExactLoader)
     except yaml.YAMLError as exc:
         where, problem = _describe(exc)
         raise InputError(source, where, problem) from None

@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from exportctl import load_rules
 from exportctl.rules import RuleSet
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
 from exportctl import classify
+
 from tests.conftest import sheet
 
 
@@ -15,13 +15,17 @@ def result(rules, chip: str, round_id: str):
     return found
 
 
-@pytest.mark.parametrize("chip", ["nvidia/a100-sxm4-80gb", "nvidia/a100-pcie-80gb", "nvidia/h100-sxm5", "nvidia/h100-pcie"])
+@pytest.mark.parametrize(
+    "chip", ["nvidia/a100-sxm4-80gb", "nvidia/a100-pcie-80gb", "nvidia/h100-sxm5", "nvidia/h100-pcie"]
+)
 def test_a100_and_h100_are_controlled_under_the_2022_rule(rules, chip):
     found = result(rules, chip, "us-2022-10")
     assert (found.status, found.classification) == ("controlled", "3A090.a")
 
 
-@pytest.mark.parametrize("chip", ["nvidia/a100-sxm4-80gb", "nvidia/a100-pcie-80gb", "nvidia/h100-sxm5", "nvidia/h100-pcie"])
+@pytest.mark.parametrize(
+    "chip", ["nvidia/a100-sxm4-80gb", "nvidia/a100-pcie-80gb", "nvidia/h100-sxm5", "nvidia/h100-pcie"]
+)
 def test_a100_and_h100_are_3a090a_under_the_2023_rule(rules, chip):
     found = result(rules, chip, "us-2023-10")
     assert (found.status, found.classification, found.license_exception) == ("controlled", "3A090.a", None)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 
 import pytest
-
 from exportctl import load_rules
 from exportctl.decision import durable
 from exportctl.decision.python import PythonBackend

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
 from exportctl import classify, load_rules
 from exportctl.conditions import _truth
 from exportctl.metrics import MetricValue
@@ -48,7 +47,11 @@ def test_values_at_and_around_the_threshold_land_on_the_side_the_operator_says(c
     threshold = comparison.threshold
     step = Fraction(1, 10**12)
     for unit, per in UNITS[comparison.dimension]:
-        for value, expected in ((threshold, EXPECTED_AT), (threshold + step, EXPECTED_ABOVE), (threshold - step, EXPECTED_BELOW)):
+        for value, expected in (
+            (threshold, EXPECTED_AT),
+            (threshold + step, EXPECTED_ABOVE),
+            (threshold - step, EXPECTED_BELOW),
+        ):
             text = _written(value, unit, Fraction(per))
             parsed = parse_quantity(text, comparison.dimension)
             if parsed != value:  # the unit cannot write this value exactly as a short decimal: skip this unit

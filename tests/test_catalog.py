@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from exportctl import load_chips
+
 from tests.conftest import CATALOG
 
 FILES = sorted(CATALOG.rglob("*.yaml"))
@@ -22,8 +22,20 @@ def test_every_sheet_validates_and_every_figure_has_a_source(path):
         assert chip.spec.unsourced_figures() == [], chip.spec.name
 
 
-REQUIRED = ["a100-sxm4-80gb", "a100-pcie-80gb", "a800-sxm4-80gb", "h100-sxm5", "h100-pcie", "h800-sxm5", "h20",
-            "l20", "l2", "h200-sxm", "rtx-4090", "rtx-4090-d"]
+REQUIRED = [
+    "a100-sxm4-80gb",
+    "a100-pcie-80gb",
+    "a800-sxm4-80gb",
+    "h100-sxm5",
+    "h100-pcie",
+    "h800-sxm5",
+    "h20",
+    "l20",
+    "l2",
+    "h200-sxm",
+    "rtx-4090",
+    "rtx-4090-d",
+]
 
 
 @pytest.mark.parametrize("name", REQUIRED)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from exportctl.cli import main
+
 from tests.conftest import CATALOG, FIXTURES
 
 GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
@@ -25,7 +25,16 @@ def test_json_has_the_contract_fields(capsys):
     rows = json.loads(out)
     assert {r["round"] for r in rows} == {"us-2022-10", "us-2023-10"}
     for row in rows:
-        for key in ("chip", "source", "round", "status", "classification", "license_exception", "conditions", "missing"):
+        for key in (
+            "chip",
+            "source",
+            "round",
+            "status",
+            "classification",
+            "license_exception",
+            "conditions",
+            "missing",
+        ):
             assert key in row
         assert row["source"].endswith("good-h20-like.yaml")
 
@@ -78,7 +87,7 @@ def test_whole_bad_folder_counts_every_input(capsys):
 
 
 def test_catalog_option_classifies_the_shipped_catalog(capsys):
-    code, out, err = run(capsys, "classify", "--catalog", "--round", "us-2023-10", "--format", "json")
+    code, out, _ = run(capsys, "classify", "--catalog", "--round", "us-2023-10", "--format", "json")
     files = len(list(CATALOG.rglob("*.yaml")))
     assert code == 0 and len(json.loads(out)) == files
 

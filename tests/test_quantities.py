@@ -5,7 +5,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-
 from exportctl.errors import QuantityError
 from exportctl.quantities import parse_quantity
 

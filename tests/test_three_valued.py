@@ -30,7 +30,9 @@ def test_no_throughput_at_all_is_indeterminate_not_uncontrolled():
 
 
 def test_unknown_datacenter_with_tpp_under_4800_and_high_density_is_indeterminate():
-    chip = parse_chip({"name": "x", "vendor": "Test", "throughput": {"int8": "500 TOPS"}, "die_area": "600 mm^2"}, "<t>")
+    chip = parse_chip(
+        {"name": "x", "vendor": "Test", "throughput": {"int8": "500 TOPS"}, "die_area": "600 mm^2"}, "<t>"
+    )
     (found,) = classify(chip, ["us-2023-10"])
     assert found.status == "indeterminate"
     assert "datacenter" in found.missing
@@ -50,8 +52,9 @@ def test_unknown_io_link_under_the_line_is_indeterminate():
 
 
 def test_a_sparse_only_figure_is_halved_and_the_result_says_so():
-    (found,) = classify(_chip(throughput={"fp4": {"rate": "2400 TOPS", "sparse": True}}, die_area="1000 mm^2"),
-                        ["us-2023-10"])
+    (found,) = classify(
+        _chip(throughput={"fp4": {"rate": "2400 TOPS", "sparse": True}}, die_area="1000 mm^2"), ["us-2023-10"]
+    )
     assert any("sparsity" in a for a in found.assumptions)
     tpp = next(c for c in found.conditions if c.metric == "tpp")
     assert tpp.value == "4800"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any
+from typing import Any, ClassVar
 
 from ..program import Node, Program
 from . import Decision
@@ -24,7 +24,7 @@ try:  # durable-rules 2.0.28 does not build or import on Python >= 3.13
     from durable import lang as _lang
 
     _IMPORT_ERROR: str | None = None
-except Exception as exc:  # pragma: no cover - depends on the interpreter
+except Exception as exc:  # noqa: BLE001 - any import failure means: use the Python backend
     _lang = None  # type: ignore[assignment]
     _IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
 
@@ -88,7 +88,7 @@ def _fold(op: Any, items: list[Any]) -> Any:
 
 class DurableBackend:
     name = "durable-rules"
-    _compiled: dict[str, str] = {}
+    _compiled: ClassVar[dict[str, str]] = {}
     _lock = threading.Lock()
     _counter = itertools.count()
 
@@ -110,30 +110,44 @@ class DurableBackend:
                             ready = ready & +getattr(m, previous)
                         _lang.when_all(ready & exprs.expr(node, value))(_action(j, value))
                     previous = _node_field(j)
-                last = previous
+                last = previous or _node_field(0)
 
-                @_lang.when_all((m.t == "ev") & +getattr(m, last))  # type: ignore[misc]
+                @_lang.when_all((m.t == "ev") & +getattr(m, last))
                 def _done(c: Any) -> None:
                     c.s.r_done = True
 
             self._compiled[program.key] = name
         return name
 
+    retries = 0  # sessions re-run under fresh ids after a hash collision (see decide)
+    max_attempts = 5
+
     def decide(self, program: Program, pattern: tuple[str, ...]) -> Decision:
+        """Run the chain in a fresh session.
+
+        durable-rules hashes session and event ids to 32 bits; after tens of thousands of sessions a new id
+        can collide with an old one and the engine then silently drops the event (post returns None). Such a
+        run is detected (the chain did not finish) and repeated under fresh ids; a deterministic failure
+        still raises after a few attempts.
+        """
         assert _lang is not None
         name = self._ruleset(program)
-        serial = next(self._counter)
-        sid = f"s{serial}"
-        event: dict[str, Any] = {"sid": sid, "id": f"e{serial}", "t": "ev"}
-        event.update({_field(i): v for i, v in enumerate(pattern)})
-        with self._lock:
-            try:
-                state = _lang.post(name, event)
-            finally:
-                _lang.delete_state(name, sid)
-        if not state.get("r_done"):
-            raise RuntimeError(f"durable-rules did not finish the decision chain: {state.get('exception', state)}")
-        return {nid: state[f"r_{_node_field(j)}"] for j, (nid, _) in enumerate(program.nodes)}
+        state: Any = None
+        for _attempt in range(self.max_attempts):
+            serial = next(self._counter)
+            sid = f"s{serial}"
+            event: dict[str, Any] = {"sid": sid, "id": f"e{serial}", "t": "ev"}
+            event.update({_field(i): v for i, v in enumerate(pattern)})
+            with self._lock:
+                try:
+                    state = _lang.post(name, event)
+                finally:
+                    _lang.delete_state(name, sid)
+            if state and state.get("r_done"):
+                return {nid: state[f"r_{_node_field(j)}"] for j, (nid, _) in enumerate(program.nodes)}
+            DurableBackend.retries += 1
+        detail = state.get("exception", state) if isinstance(state, dict) else state
+        raise RuntimeError(f"durable-rules did not finish the decision chain for {pattern}: {detail}")
 
 
 def _action(j: int, value: str) -> Any:
