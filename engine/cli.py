@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="print the JSON Schema of spec sheets or rule files")
     s.add_argument("what", choices=("chip", "rules"))
 
+    t = sub.add_parser("timeline", help="per chip, each date its status changed and the round that changed it")
+    t.add_argument("paths", nargs="+", type=Path, help="spec-sheet files or folders")
+    t.add_argument("--format", choices=("table", "json"), default="table")
+
     sub.add_parser("rules", help="list the rounds")
     e = sub.add_parser("explain", help="print a round's clause tree with thresholds and quoted text")
     e.add_argument("round")
@@ -89,6 +93,27 @@ def _classify(args: argparse.Namespace, rules: RuleSet, out: Console, err: Conso
         file=sys.stderr,
     )
     return EXIT_INPUT if errors else EXIT_OK
+
+
+def _timeline(args: argparse.Namespace, rules: RuleSet, out: Console) -> int:
+    from .timeline import timeline
+
+    report = load_chips(args.paths)
+    memo = decision.Memo(decision.make_backend())
+    rows = [(chip, timeline(chip, rules, memo)) for chip in report.chips]
+    if args.format == "json":
+        data = [{"chip": c.spec.name, "source": c.source, "changes": [x.to_dict() for x in ch]} for c, ch in rows]
+        print(json.dumps(data, indent=2))
+    else:
+        for chip, changes in rows:
+            out.print(f"[bold]{chip.spec.name}[/]  ({chip.source})", highlight=False)
+            for change in changes:
+                what = change.status + (f" {change.classification}" if change.classification else "")
+                by = ", ".join(change.rounds) or "no round applies"
+                out.print(f"  from {change.since}: {what}  ({by})", highlight=False)
+    for exc in report.errors:
+        print(f"error: {exc}", file=sys.stderr)
+    return EXIT_INPUT if report.errors else EXIT_OK
 
 
 def _schema(what: str) -> str:
@@ -150,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if args.command == "classify":
             return _classify(args, rules, out, err)
+        if args.command == "timeline":
+            return _timeline(args, rules, out)
         if args.command == "rules":
             _rules_list(rules, out)
             return EXIT_OK

@@ -1,0 +1,71 @@
+"""When did a chip's status change, and which round changed it?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from . import decision as decisions
+from .classify import ChipLike, _as_loaded, combine, evaluate_chip, in_force
+from .rules import RuleSet
+
+
+@dataclass(frozen=True)
+class Change:
+    since: date
+    status: str
+    classification: str | None
+    rounds: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "since": self.since.isoformat(),
+            "status": self.status,
+            "classification": self.classification,
+            "rounds": list(self.rounds),
+        }
+
+
+def change_dates(rules: RuleSet) -> list[date]:
+    """Every date on which some round enters or leaves force."""
+    days: set[date] = set()
+    for program in rules:
+        r = program.round
+        days.add(r.dates.effective)
+        if r.dates.ends:
+            days.add(r.dates.ends)
+        days.update(e.since for e in r.enforcement)
+    return sorted(days)
+
+
+def timeline(
+    chip: ChipLike, rules: RuleSet, memo: decisions.Memo | None = None, rounds: list[str] | None = None
+) -> list[Change]:
+    """The chip's combined status from the first date a round applies to it, one entry per change."""
+    loaded = _as_loaded(chip)
+    changes: list[Change] = []
+    for day in change_dates(rules):
+        results = [
+            evaluate_chip(p, loaded.spec, loaded.source, day, memo, rules.definitions)
+            for p in in_force(rules, day, rounds)
+        ]
+        applying = [r for r in results if r.applicable is not False]
+        if not applying:
+            if changes:  # nothing applies any more: say so
+                changes.append(Change(day, "not-controlled", None, ()))
+            continue
+        combined = combine(loaded.spec.name, loaded.source, day, results)
+        first = combined.deciding[0]
+        entry = Change(
+            day,
+            combined.status,
+            first.classification if combined.status == "controlled" else None,
+            tuple(r.round for r in combined.deciding),
+        )
+        if not changes or (changes[-1].status, changes[-1].classification) != (entry.status, entry.classification):
+            changes.append(entry)
+    return changes
+
+
+def day_before(day: date) -> date:
+    return day - timedelta(days=1)

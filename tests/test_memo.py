@@ -1,0 +1,31 @@
+"""Decisions are memoized by condition pattern: batch evaluation depends on it."""
+
+from __future__ import annotations
+
+from exportctl import classify
+from exportctl.decision import Memo
+from exportctl.decision.python import PythonBackend
+from tests.conftest import sheet
+
+
+class CountingBackend(PythonBackend):
+    calls = 0
+
+    def decide(self, program, pattern):
+        CountingBackend.calls += 1
+        return super().decide(program, pattern)
+
+
+def test_the_same_condition_pattern_is_decided_once(rules):
+    memo = Memo(CountingBackend())
+    for chip in ("nvidia/a100-sxm4-80gb", "nvidia/a100-pcie-80gb", "nvidia/h100-sxm5"):
+        classify(sheet(chip), ["us-2023-10"], rules=rules, memo=memo)
+    assert CountingBackend.calls == 1
+    assert (memo.hits, memo.misses) == (2, 1)
+
+
+def test_memoized_and_fresh_decisions_agree(rules):
+    memo = Memo(PythonBackend())
+    first = classify(sheet("nvidia/h20"), rules=rules, memo=memo)
+    again = classify(sheet("nvidia/h20"), rules=rules, memo=memo)
+    assert [r.to_dict() for r in first] == [r.to_dict() for r in again]
