@@ -5,6 +5,7 @@ from __future__ import annotations
 from exportctl import classify
 from exportctl.decision import Memo
 from exportctl.decision.python import PythonBackend
+
 from tests.conftest import sheet
 
 

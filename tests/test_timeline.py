@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from exportctl.timeline import timeline
+
 from tests.conftest import sheet
 
 
