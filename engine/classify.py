@@ -142,7 +142,9 @@ def evaluate_chip(
     for owner, i in sorted(decisive):
         result = conditions[i]
         if result.holds == "U":
-            for name in metrics.base_inputs(result.comparison.metric, definitions_of(program, definitions)):
+            for name in metrics.base_inputs(
+                result.comparison.metric, {**definitions_of(program, definitions).metrics, **program.derived}
+            ):
                 if not metrics[name].known and name not in missing:
                     missing.append(name)
     deciding = [v for v in views if v.decisive]

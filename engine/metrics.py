@@ -53,12 +53,12 @@ class ChipMetrics:
     def __getitem__(self, name: str) -> MetricValue:
         return self.values[name]
 
-    def base_inputs(self, name: str, definitions: Definitions) -> list[str]:
+    def base_inputs(self, name: str, metric_defs: dict[str, MetricDef]) -> list[str]:
         """The sheet-level metrics a metric rests on (itself, if it is read from the sheet)."""
-        metric = definitions.metrics[name]
+        metric = metric_defs[name]
         if not metric.derived:
             return [name]
-        return [base for operand in metric.operands for base in self.base_inputs(operand, definitions)]
+        return [base for operand in metric.operands for base in self.base_inputs(operand, metric_defs)]
 
 
 def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricValue:

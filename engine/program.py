@@ -203,11 +203,13 @@ class _Compiler:
         texts: dict[str, str] = {}
         order: list[str] = []
         if base:
+            prefix_base = f"{base.round.id}/"
             for nid, node in base.nodes:
-                raw[nid] = (node, _refs(node))
-                order.append(nid)
-            outcomes.update(base.outcomes)
-            texts.update(base.texts)
+                renamed = _prefixed(node, prefix_base)
+                raw[prefix_base + nid] = (renamed, _refs(renamed))
+                order.append(prefix_base + nid)
+            outcomes.update({prefix_base + k: v for k, v in base.outcomes.items()})
+            texts.update({prefix_base + k: v for k, v in base.texts.items()})
         for i, clause in enumerate(rule.clauses):
             refs: set[str] = set()
             raw[clause.id] = (self.tree(clause.when, f"clauses[{i}] ({clause.id}).when", refs), refs)
@@ -256,6 +258,18 @@ class _Compiler:
         return Program(
             rule, self.comparisons, nodes, outcomes, texts, {**(base.derived if base else {}), **rule.derived}, base
         )
+
+
+def _prefixed(node: Node, prefix: str) -> Node:
+    """The same tree with every clause reference moved under an imported round's prefix."""
+    kind = node[0]
+    if kind == "ref":
+        return ("ref", prefix + node[1])
+    if kind in ("all", "any"):
+        return (kind, tuple(_prefixed(c, prefix) for c in node[1]))
+    if kind == "not":
+        return ("not", _prefixed(node[1], prefix))
+    return node
 
 
 def _refs(node: Node) -> set[str]:
