@@ -21,6 +21,8 @@ EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 2, 2
 
 
 def _date(text: str) -> date:
+    if text == "today":
+        return date.today()
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -37,7 +39,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="*", type=Path, help="spec-sheet files or folders (searched recursively)")
     c.add_argument("--catalog", action="store_true", help="the chip catalog shipped with the package")
     c.add_argument("--round", dest="rounds", action="append", metavar="ID", help="a round id (repeatable)")
-    c.add_argument("--as-of", type=_date, metavar="DATE", help="combine the rounds in force on this date")
+    c.add_argument(
+        "--as-of", type=_date, metavar="DATE", help="combine the rounds in force on this date (YYYY-MM-DD or today)"
+    )
     c.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table")
     c.add_argument("--backend", choices=("durable-rules", "python"), help="decision backend (default: durable-rules)")
 

@@ -22,37 +22,57 @@ def _decisive_text(result: Result) -> str:
         return "outside the round's scope" if result.applicable is False else ""
     # prefer a condition that held (controlled) or failed (not controlled), the one that decided
     want = {"controlled": True, "not-controlled": False}.get(result.status)
-    chosen = next((c for c in decisive if c.holds is want), decisive[0])
+    matching = [c for c in decisive if c.holds is want] or decisive
+    # the most telling one: a measured margin, then a product name, then anything else
+    chosen = min(matching, key=lambda c: (c.margin is None, c.operator != "matches"))
     return chosen.sentence()
 
 
 def table(results: Sequence[Result | Combined], console: Console) -> None:
-    """One row per chip and round, grouped by status (strictest first)."""
-    ordered = sorted(results, key=lambda r: (-SEVERITY[r.status], r.chip))
-    grid = Table(show_lines=False, expand=False, pad_edge=False)
-    grid.add_column("status", no_wrap=True)
+    """One row per chip (and round), grouped by status, strictest group first, with counts."""
+    ordered = sorted(results, key=lambda r: (-SEVERITY[r.status], r.chip, getattr(r, "round", "")))
+    grid = Table(show_lines=False, expand=False, pad_edge=False, box=None, show_header=True)
     grid.add_column("chip", overflow="fold", max_width=26)
-    grid.add_column("round", no_wrap=True)
-    grid.add_column("class", no_wrap=True)
+    grid.add_column("decided by", overflow="fold", max_width=16)
+    grid.add_column("class", overflow="fold", max_width=16)
     grid.add_column("why (decisive condition)", overflow="fold")
+    counts = {status: sum(1 for r in results if r.status == status) for status in SEVERITY}
+    current = None
     for item in ordered:
+        if item.status != current:
+            current = item.status
+            grid.add_row(f"[{STYLE[current]}]{current.upper()} ({counts[current]})[/]", "", "", "")
         if isinstance(item, Combined):
             first = item.deciding[0] if item.deciding else None
-            rounds = ",".join(r.round for r in item.deciding) or "-"
-            cls = (first.classification or "") if first else ""
-            if first and first.license_exception:
-                cls += f" {first.license_exception}"
+            rounds = item.deciding[0].round if item.deciding else "-"
+            if len(item.deciding) > 1:
+                rounds += f" +{len(item.deciding) - 1}"
             why = _decisive_text(first) if first else "no round in force applies"
-            grid.add_row(f"[{STYLE[item.status]}]{item.status}[/]", item.chip, rounds, cls, why)
+            if first and first.missing:
+                why += f" [missing: {', '.join(first.missing)}]"
+            grid.add_row(item.chip, rounds, _class(first), why)
         else:
-            cls = item.classification or ""
-            if item.license_exception:
-                cls += f" {item.license_exception}"
             why = _decisive_text(item)
             if item.missing:
                 why += f" [missing: {', '.join(item.missing)}]"
-            grid.add_row(f"[{STYLE[item.status]}]{item.status}[/]", item.chip, item.round, cls, why)
+            grid.add_row(item.chip, item.round, _class(item), why)
     console.print(grid)
+    undecided = [r for r in results if r.status == "indeterminate"]
+    if undecided:
+        console.print("\n[magenta]Indeterminate: these figures, once published, would decide them[/]")
+        for item in sorted(undecided, key=lambda r: r.chip):
+            rows = item.results if isinstance(item, Combined) else [item]
+            missing = sorted({m for r in rows if r.status == "indeterminate" for m in r.missing})
+            console.print(f"  {item.chip}: {', '.join(missing) or '-'}", highlight=False)
+
+
+def _class(result: Result | None) -> str:
+    if result is None or result.status != "controlled":
+        return ""
+    text = result.classification or f"licence ({result.provenance})"
+    if result.license_exception:
+        text += f" {result.license_exception}"
+    return text
 
 
 def to_dicts(results: Sequence[Result | Combined]) -> list[dict[str, Any]]:

@@ -1,0 +1,43 @@
+"""As of a date, the rounds in force apply and the strictest outcome wins."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from exportctl import classify_as_of
+from exportctl.classify import in_force
+from exportctl.result import SEVERITY
+
+from tests.conftest import sheet
+
+
+def test_on_2025_06_01_the_h20_is_controlled_by_the_april_letters(rules):
+    combined = classify_as_of(sheet("nvidia/h20"), date(2025, 6, 1), rules)
+    assert combined.status == "controlled"
+    assert [r.round for r in combined.deciding] == ["us-2025-04"]
+
+
+def test_on_2023_06_01_the_a800_is_not_controlled_and_only_2022_rounds_are_in_force(rules):
+    combined = classify_as_of(sheet("nvidia/a800-sxm4-80gb"), date(2023, 6, 1), rules)
+    assert combined.status == "not-controlled"
+    assert {r.round for r in combined.results} == {"us-2022-08", "us-2022-10"}
+
+
+def test_rounds_not_applied_by_default_are_left_out_unless_asked_for(rules):
+    ids = {p.round.id for p in in_force(rules, date(2025, 3, 1))}
+    assert "us-2025-01-diffusion" not in ids and "us-2025-01-foundry" not in ids
+    asked = {p.round.id for p in in_force(rules, date(2025, 3, 1), ["us-2025-01-diffusion"])}
+    assert asked == {"us-2025-01-diffusion"}
+
+
+@pytest.mark.parametrize(
+    "day", [date(2022, 9, 1), date(2023, 1, 20), date(2024, 1, 1), date(2025, 6, 1), date(2026, 2, 1)]
+)
+@pytest.mark.parametrize("chip", ["nvidia/h20", "nvidia/a100-sxm4-80gb", "nvidia/rtx-4090-d", "nvidia/h200-sxm"])
+def test_the_combined_status_is_the_strictest_of_the_applying_rounds_in_force(rules, chip, day):
+    combined = classify_as_of(sheet(chip), day, rules)
+    applying = [r.status for r in combined.results if r.applicable is not False]
+    expected = max(applying, key=SEVERITY.__getitem__) if applying else "not-controlled"
+    assert combined.status == expected
+    assert all(rules[r.round].round.in_force_on(day) for r in combined.results)
