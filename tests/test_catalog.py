@@ -43,10 +43,39 @@ def test_the_core_chips_are_in_the_catalog(name):
     assert (CATALOG / "nvidia" / f"{name}.yaml").exists()
 
 
-NAMED_IN_THE_NEWS = ["A100", "H100", "A800", "H800", "H20", "L20", "L2", "H200", "RTX 4090 D", "RTX 4080 SUPER",
-                     "RTX 4070 Ti SUPER", "RTX 4070 SUPER", "B100", "Maia 100", "MI300X", "MI308X", "Ascend 910B",
-                     "Suisi 2.0", "CloudBlazer", "BR100", "BR104", "C500", "N100", "MTT S4000", "MTT S80",
-                     "Tiangai 100", "MLU370", "MLU590", "RTX 5090 D V2", "MI325X", "B200"]
+NAMED_IN_THE_NEWS = [
+    "A100",
+    "H100",
+    "A800",
+    "H800",
+    "H20",
+    "L20",
+    "L2",
+    "H200",
+    "RTX 4090 D",
+    "RTX 4080 SUPER",
+    "RTX 4070 Ti SUPER",
+    "RTX 4070 SUPER",
+    "B100",
+    "Maia 100",
+    "MI300X",
+    "MI308X",
+    "Ascend 910B",
+    "Suisi 2.0",
+    "CloudBlazer",
+    "BR100",
+    "BR104",
+    "C500",
+    "N100",
+    "MTT S4000",
+    "MTT S80",
+    "Tiangai 100",
+    "MLU370",
+    "MLU590",
+    "RTX 5090 D V2",
+    "MI325X",
+    "B200",
+]
 
 
 @pytest.mark.parametrize("name", NAMED_IN_THE_NEWS)
