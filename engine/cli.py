@@ -132,13 +132,14 @@ def _rules_list(rules: RuleSet, out: Console) -> None:
     from rich.table import Table
 
     grid = Table(pad_edge=False)
-    for column in ("round", "citation", "provenance", "in force", "title"):
-        grid.add_column(column, overflow="fold", max_width=40 if column == "title" else None)
+    widths = {"round": 20, "citation": 16, "provenance": 11, "in force": 24, "title": 34}
+    for column, width in widths.items():
+        grid.add_column(column, overflow="fold", max_width=width)
     for program in rules:
         r = program.round
         until = r.dates.ends.isoformat() if r.dates.ends else "-"
         extra = "" if r.applied_by_default else " (not applied by default)"
-        grid.add_row(r.id, r.citation, r.provenance, f"{r.dates.effective} .. {until}{extra}", r.title)
+        grid.add_row(r.id, r.citation, r.provenance, f"{r.dates.effective} .. {until}{extra}", r.title[:100])
     out.print(grid)
 
 
@@ -159,7 +160,7 @@ def _explain(rules: RuleSet, round_id: str, out: Console) -> None:
                 x for x in (o.status, o.classification, o.license_exception, o.license_review) if x
             )
         out.print(
-            f'\n[bold]{clause.id}[/]{outcome}\n  when {condition_text(clause.when)}\n  "{clause.text.strip()}"',
+            f"\n[bold]{clause.id}[/]{outcome}\n  when {condition_text(clause.when)}\n  text: {clause.text.strip()}",
             highlight=False,
             markup=True,
         )
