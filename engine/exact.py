@@ -28,7 +28,11 @@ def _validator(dimension: str) -> Any:
         if isinstance(raw, Exact):
             return raw
         text = raw if isinstance(raw, str) else str(raw)
-        return Exact(text.strip(), parse_quantity(raw, dimension), dimension)
+        value = parse_quantity(raw, dimension)
+        if dimension == "area" and value == 0:
+            # an area divides (performance density, bandwidth density): zero is a typo, not a chip
+            raise ValueError(f"must be greater than zero: {text!r}")
+        return Exact(text.strip(), value, dimension)
 
     return parse
 

@@ -93,7 +93,11 @@ def describe_dimension(dimensionality: Any) -> str:
     for dim in DIMENSIONS.values():
         if dim.dimensionality == dimensionality:
             return dim.name.replace("_", " ")
-    return str(dict(dimensionality)) if dimensionality else "no dimension"
+    if not dimensionality:
+        return "no dimension"
+    return " * ".join(
+        f"{name.strip('[]')}^{format_number(Fraction(power))}" for name, power in dict(dimensionality).items()
+    )
 
 
 def parse_number(text: str) -> Fraction:

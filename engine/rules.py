@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import resources
+from .analysis import check
 from .definitions import Definitions, load_definitions
 from .errors import RuleFileError, UnknownRoundError
 from .program import Program, compile_round
@@ -65,6 +66,7 @@ def load_rules(folder: str | Path | None = None) -> RuleSet:
                 )
             base = build(rule.overlays, chain + (round_id,))
         programs[round_id] = compile_round(rule, definitions, source, base)
+        check(programs[round_id], source)
         return programs[round_id]
 
     for round_id in sorted(rounds, key=lambda r: (rounds[r][0].dates.effective, r)):

@@ -17,6 +17,8 @@ GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
         ("wrong-dimension", "clauses[0] (a).when: threshold '1400 mm^2': expected a bandwidth"),
         ("cycle", "clauses refer to each other in a cycle: a -> b -> a"),
         ("unknown-clause", "clauses[0] (a).when: refers to unknown clause '3A090.z'"),
+        ("unreachable", "clauses[0] (a): unreachable: no combination of values makes this clause hold"),
+        ("overlapping", "clauses[1] (b): overlaps clause 'a': both hold when tpp="),
     ],
 )
 def test_a_bad_rule_file_is_refused_with_file_and_field(capsys, case, fragment):

@@ -73,6 +73,10 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("alias-bomb.yaml", "YAML aliases (*a) are not allowed"),
         ("empty.yaml", "file is empty"),
         ("invalid-utf8.yaml", "not valid UTF-8"),
+        ("zero-area.yaml", "die_area: must be greater than zero"),
+        ("inf.yaml", "throughput.fp16.rate: not a finite number"),
+        ("huge-exponent.yaml", "memory.bandwidth: number out of range"),
+        ("unknown-unit.yaml", "io.nvlink: unknown unit"),
     ],
 )
 def test_a_bad_sheet_gets_one_clear_error_exit_2_and_the_good_one_is_still_evaluated(capsys, name, fragment):
@@ -115,3 +119,11 @@ def test_schema_prints_json_schema(capsys, what, field):
 def test_explain_prints_the_quoted_rule_text(capsys):
     code, out, _ = run(capsys, "explain", "us-2023-10")
     assert code == 0 and "does not apply to items that are not designed or marketed" in out
+
+
+def test_a_50_mb_file_is_refused_without_being_parsed(capsys, tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"name: x\nvendor: y\nnotes: '" + b"a" * (50 * 1024 * 1024) + b"'\n")
+    code, out, err = run(capsys, "classify", str(big), str(GOOD), "--format", "json")
+    assert code == 2 and f"{big}: file too large (52.4 MB; the limit is 8 MB)" in err
+    assert len(json.loads(out)) == len(DEFAULT_ROUNDS)

@@ -56,3 +56,8 @@ def test_bad_bandwidths_are_refused_with_a_reason(text, fragment):
 
 def test_a_bare_number_is_accepted_only_for_dimensionless():
     assert parse_quantity("80e9", "dimensionless") == 80 * 10**9
+
+
+def test_a_speed_is_not_a_bandwidth_and_the_message_says_what_it_is():
+    with pytest.raises(QuantityError, match=r"got a unit of length\^1 \* time\^-1"):
+        parse_quantity("900 furlongs/fortnight", "bandwidth")

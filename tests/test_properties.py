@@ -1,0 +1,175 @@
+"""Property tests (hypothesis): invariants of the classifier over random chips.
+
+Profiles are registered in tests/conftest.py: `ci` (default, ~50 examples) and `thorough` (1000 examples),
+chosen with HYPOTHESIS_PROFILE=thorough.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exportctl import classify, classify_as_of, load_chips, load_rules
+from exportctl.classify import in_force
+from exportctl.conditions import evaluate, pattern_of
+from exportctl.decision import durable
+from exportctl.decision.python import PythonBackend
+from exportctl.metrics import compute_metrics
+from exportctl.result import SEVERITY
+from exportctl.sheets import parse_chip
+from tests.conftest import CATALOG
+from tests.strategies import AREA, ChipValues, chip_dicts, chip_values, decimals, near, raised, render
+
+RULES = load_rules()
+DEFAULT_ROUNDS = [p.round.id for p in RULES if p.round.applied_by_default]
+AS_OF = date(2026, 11, 23)
+CATALOG_CHIPS = load_chips([CATALOG]).chips
+
+
+def spec_of(data: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return parse_chip(data, "<hypothesis>")
+
+
+def signature(results) -> list[tuple[Any, ...]]:  # type: ignore[no-untyped-def]
+    """What must not change: status, classification, exception, and each condition's truth and margin."""
+    return [
+        (
+            r.round,
+            r.status,
+            r.classification,
+            r.license_exception,
+            tuple((c.clause, c.comparison, c.holds, c.margin) for c in r.conditions),
+        )
+        for r in results
+    ]
+
+
+def status_under(values: ChipValues, round_id: str, data: st.DataObject) -> str:
+    spec = spec_of(data.draw(render(values)))
+    return classify(spec, [round_id], as_of=AS_OF, rules=RULES)[0].status
+
+
+# 1 ---------------------------------------------------------------------------------------------------------------
+
+
+@given(values=chip_values(), data=st.data())
+def test_unit_invariance(values: ChipValues, data: st.DataObject) -> None:
+    """The same chip written in two sets of equivalent units classifies identically under every default round."""
+    first = spec_of(data.draw(render(values), label="first"))
+    second = spec_of(data.draw(render(values), label="second"))
+    assert signature(classify(first, as_of=AS_OF, rules=RULES)) == signature(
+        classify(second, as_of=AS_OF, rules=RULES)
+    )
+
+
+# 2 ---------------------------------------------------------------------------------------------------------------
+
+
+# Chips near or over both us-2022-10 lines, so that a good share of examples starts out controlled.
+_NEAR_2022_10 = st.builds(
+    lambda v, link, fp8: v.with_(io={**(v.io or {}), "nvlink": link}, throughput={**(v.throughput or {}), "fp8": fp8}),
+    chip_values(missing=False, unknown_links=False),
+    near([Fraction(600)]) | decimals(600, 1200),
+    near([Fraction(600)]) | decimals(600, 3000),
+)
+
+
+@given(values=st.one_of(chip_values(unknown_links=False), _NEAR_2022_10), data=st.data())
+def test_controlled_is_monotone_in_throughput_and_io_us_2022_10(values: ChipValues, data: st.DataObject) -> None:
+    """us-2022-10: raising any throughput or any I/O link never takes a controlled chip out of control.
+
+    Holds for us-2022-10 (io_bandwidth >= 600 AND tpp >= 4800: both monotone) with no side conditions.
+    """
+    if status_under(values, "us-2022-10", data) != "controlled":
+        return
+    higher = data.draw(raised(values, throughput=True, io=True), label="raised")
+    assert status_under(higher, "us-2022-10", data) == "controlled"
+
+
+@given(values=chip_values(datacenter=st.just(True)).filter(lambda v: v.die_area is not None), data=st.data())
+def test_controlled_is_monotone_in_throughput_us_2023_10(values: ChipValues, data: st.DataObject) -> None:
+    """us-2023-10: with datacenter true and the die area fixed, raising throughput never loses "controlled".
+
+    Holds for us-2023-10 only under those side conditions: the 3A090.a/.b *label* is not monotone in TPP (a chip
+    can move from .b to .a), and a non-datacenter chip can be excluded by the Note, but a chip leaving a .b band
+    upwards always lands in .a (TPP >= 4800 or performance density >= 5.92 with TPP >= 1600), so the status is.
+    """
+    if status_under(values, "us-2023-10", data) != "controlled":
+        return
+    higher = data.draw(raised(values, throughput=True), label="raised")
+    assert status_under(higher, "us-2023-10", data) == "controlled"
+
+
+# 3 ---------------------------------------------------------------------------------------------------------------
+
+
+@given(
+    values=chip_values(),
+    drop=st.sampled_from([("die_area",), ("datacenter",), ("die_area", "datacenter")]),
+    data=st.data(),
+)
+def test_decided_status_survives_filling_missing_fields_us_2023_10(
+    values: ChipValues, drop: tuple[str, ...], data: st.DataObject
+) -> None:
+    """us-2023-10: a status decided with die_area and/or datacenter unknown stays the same once they are known."""
+    partial = values.with_(**{name: None for name in drop})
+    status = status_under(partial, "us-2023-10", data)
+    if status == "indeterminate":
+        return
+    filled = partial.with_(
+        **{
+            name: data.draw(AREA if name == "die_area" else st.booleans(), label=f"fill {name}")
+            for name in drop
+        }
+    )
+    assert status_under(filled, "us-2023-10", data) == status
+
+
+# 4 ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not durable.available(), reason="durable-rules does not import here")
+@given(chip=chip_dicts(), on=st.dates(date(2022, 8, 1), date(2026, 11, 23)))
+def test_backends_agree_on_random_chips(chip: dict[str, Any], on: date) -> None:
+    """durable-rules and the pure-Python backend decide every round alike for the pattern of a random chip."""
+    spec = spec_of(chip)
+    engine, fast = durable.DurableBackend(), PythonBackend()
+    for program in RULES:
+        metrics = compute_metrics(spec, RULES.definitions, extra=program.derived)
+        pattern = pattern_of(evaluate(program, metrics, on))
+        assert engine.decide(program, pattern) == fast.decide(program, pattern), (program.round.id, pattern)
+
+
+# 5 ---------------------------------------------------------------------------------------------------------------
+
+
+@given(loaded=st.sampled_from(CATALOG_CHIPS), on=st.dates(date(2022, 8, 1), date(2026, 11, 23)))
+def test_as_of_status_is_strictest_applicable_round(loaded, on: date) -> None:  # type: ignore[no-untyped-def]
+    """The combined status on a date is the strictest per-round status among rounds in force that apply."""
+    combined = classify_as_of(loaded, on, RULES)
+    in_force_ids = [p.round.id for p in in_force(RULES, on)]
+    assert [r.round for r in combined.results] == in_force_ids
+    alone = classify(loaded, in_force_ids, as_of=on, rules=RULES) if in_force_ids else []
+    applying = [r.status for r in alone if r.applicable is not False]
+    expected = max(applying, key=SEVERITY.__getitem__) if applying else "not-controlled"
+    assert combined.status == expected
+
+
+# 6 ---------------------------------------------------------------------------------------------------------------
+
+
+@given(
+    spec=st.one_of(
+        chip_dicts().map(spec_of),
+        st.sampled_from(CATALOG_CHIPS).map(lambda loaded: loaded.spec),
+    )
+)
+def test_model_dump_round_trip_classifies_the_same(spec) -> None:  # type: ignore[no-untyped-def]
+    """A spec dumped to JSON (exclude_none) and parsed back classifies the same under every default round."""
+    again = parse_chip(spec.model_dump(mode="json", exclude_none=True), "<round trip>")
+    assert signature(classify(again, as_of=AS_OF, rules=RULES)) == signature(classify(spec, as_of=AS_OF, rules=RULES))
