@@ -11,9 +11,6 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
 from exportctl import classify, classify_as_of, load_chips, load_rules
 from exportctl.classify import in_force
 from exportctl.conditions import evaluate, pattern_of
@@ -22,6 +19,9 @@ from exportctl.decision.python import PythonBackend
 from exportctl.metrics import compute_metrics
 from exportctl.result import SEVERITY
 from exportctl.sheets import parse_chip
+from hypothesis import given
+from hypothesis import strategies as st
+
 from tests.conftest import CATALOG
 from tests.strategies import AREA, ChipValues, chip_dicts, chip_values, decimals, near, raised, render
 
@@ -62,9 +62,7 @@ def test_unit_invariance(values: ChipValues, data: st.DataObject) -> None:
     """The same chip written in two sets of equivalent units classifies identically under every default round."""
     first = spec_of(data.draw(render(values), label="first"))
     second = spec_of(data.draw(render(values), label="second"))
-    assert signature(classify(first, as_of=AS_OF, rules=RULES)) == signature(
-        classify(second, as_of=AS_OF, rules=RULES)
-    )
+    assert signature(classify(first, as_of=AS_OF, rules=RULES)) == signature(classify(second, as_of=AS_OF, rules=RULES))
 
 
 # 2 ---------------------------------------------------------------------------------------------------------------
@@ -122,10 +120,7 @@ def test_decided_status_survives_filling_missing_fields_us_2023_10(
     if status == "indeterminate":
         return
     filled = partial.with_(
-        **{
-            name: data.draw(AREA if name == "die_area" else st.booleans(), label=f"fill {name}")
-            for name in drop
-        }
+        **{name: data.draw(AREA if name == "die_area" else st.booleans(), label=f"fill {name}") for name in drop}
     )
     assert status_under(filled, "us-2023-10", data) == status
 
