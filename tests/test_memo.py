@@ -10,18 +10,20 @@ from tests.conftest import sheet
 
 
 class CountingBackend(PythonBackend):
-    calls = 0
+    def __init__(self) -> None:
+        self.calls = 0
 
     def decide(self, program, pattern):
-        CountingBackend.calls += 1
+        self.calls += 1
         return super().decide(program, pattern)
 
 
 def test_the_same_condition_pattern_is_decided_once(rules):
-    memo = Memo(CountingBackend())
+    counting = CountingBackend()
+    memo = Memo(counting)
     for chip in ("nvidia/a100-sxm4-80gb", "nvidia/a100-pcie-80gb", "nvidia/h100-sxm5"):
         classify(sheet(chip), ["us-2023-10"], rules=rules, memo=memo)
-    assert CountingBackend.calls == 1
+    assert counting.calls == 1
     assert (memo.hits, memo.misses) == (2, 1)
 
 
