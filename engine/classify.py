@@ -7,6 +7,7 @@ from pathlib import Path
 
 from . import decision as decisions
 from .conditions import ConditionResult, evaluate, pattern_of
+from .definitions import load_definitions
 from .metrics import compute_metrics
 from .program import Node, Program
 from .result import Combined, ConditionView, Result, strictest
@@ -75,18 +76,14 @@ def _owners(program: Program) -> list[tuple[str, int]]:
     return pairs
 
 
-def _first(program: Program, values: dict[str, str], attribute: str) -> str | None:
-    for clause in program.clauses_with(attribute):
-        if values.get(clause) == "T":
-            return getattr(program.outcomes[clause], attribute)
-    return None
-
-
 def _first_clause(program: Program, values: dict[str, str], attribute: str) -> str | None:
-    for clause in program.clauses_with(attribute):
-        if values.get(clause) == "T":
-            return clause
-    return None
+    """The first clause (in program order) with this kind of outcome that holds."""
+    return next((c for c in program.clauses_with(attribute) if values.get(c) == "T"), None)
+
+
+def _first(program: Program, values: dict[str, str], attribute: str) -> str | None:
+    clause = _first_clause(program, values, attribute)
+    return None if clause is None else getattr(program.outcomes[clause], attribute)
 
 
 def _status(program: Program, values: dict[str, str]) -> tuple[str, bool | None]:
@@ -112,6 +109,7 @@ def evaluate_chip(
 ) -> Result:  # type: ignore[no-untyped-def]
     """One chip under one compiled round, as of a date (dated thresholds are read on that date)."""
     memo = memo or decisions.default()
+    definitions = definitions or load_definitions()
     metrics = compute_metrics(spec, definitions, extra=program.derived)
     conditions = evaluate(program, metrics, on)
     pattern = pattern_of(conditions)
@@ -142,9 +140,7 @@ def evaluate_chip(
     for owner, i in sorted(decisive):
         result = conditions[i]
         if result.holds == "U":
-            for name in metrics.base_inputs(
-                result.comparison.metric, {**definitions_of(program, definitions).metrics, **program.derived}
-            ):
+            for name in metrics.base_inputs(result.comparison.metric, {**definitions.metrics, **program.derived}):
                 if not metrics[name].known and name not in missing:
                     missing.append(name)
     deciding = [v for v in views if v.decisive]
@@ -173,12 +169,6 @@ def evaluate_chip(
         warnings=list(metrics.warnings),
         explanation=explanation,
     )
-
-
-def definitions_of(program: Program, definitions):  # type: ignore[no-untyped-def]
-    from .definitions import load_definitions
-
-    return definitions or load_definitions()
 
 
 def _view(owner: str, result: ConditionResult, decisive: bool) -> ConditionView:

@@ -92,7 +92,9 @@ class Program:
 
     @property
     def node_map(self) -> dict[str, Node]:
-        return dict(self.nodes)
+        if not hasattr(self, "_node_map"):
+            self._node_map = dict(self.nodes)
+        return self._node_map
 
 
 def _suggest(name: str, known: list[str]) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from . import decision as decisions
 from .classify import ChipLike, _as_loaded, combine, evaluate_chip, in_force
@@ -65,7 +65,3 @@ def timeline(
         if not changes or (changes[-1].status, changes[-1].classification) != (entry.status, entry.classification):
             changes.append(entry)
     return changes
-
-
-def day_before(day: date) -> date:
-    return day - timedelta(days=1)
