@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from fractions import Fraction
 
-from .conditions import _truth
+from .conditions import truth
 from .decision.python import PythonBackend
 from .errors import RuleFileError
 from .metrics import MetricValue
@@ -55,7 +55,7 @@ def patterns(program: Program) -> list[tuple[tuple[str, ...], dict[str, object]]
                 value = chosen[c.metric]
                 metric = MetricValue(c.metric, value, c.dimension)  # type: ignore[arg-type]
                 threshold = c.threshold if c.parameter is None else c.dated[0][1]
-                pattern.append(_truth(c, metric, threshold))
+                pattern.append(truth(c, metric, threshold))
             out.append((tuple(pattern), chosen))
     return out
 

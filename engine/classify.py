@@ -7,7 +7,7 @@ from pathlib import Path
 
 from . import decision as decisions
 from .conditions import ConditionResult, evaluate, pattern_of
-from .definitions import load_definitions
+from .definitions import Definitions, load_definitions
 from .metrics import compute_metrics
 from .program import Node, Program
 from .result import Combined, ConditionView, Result, strictest
@@ -57,25 +57,6 @@ def _explain(
         _explain(child, values, pattern, nodes, owner, out, seen)
 
 
-def _owners(program: Program) -> list[tuple[str, int]]:
-    """(clause, comparison) pairs as written, in program order."""
-    pairs: list[tuple[str, int]] = []
-
-    def walk(nid: str, node: Node) -> None:
-        if node[0] == "cmp":
-            if (nid, node[1]) not in pairs:
-                pairs.append((nid, node[1]))
-        elif node[0] in ("all", "any"):
-            for child in node[1]:
-                walk(nid, child)
-        elif node[0] == "not":
-            walk(nid, node[1])
-
-    for nid, node in program.nodes:
-        walk(nid, node)
-    return pairs
-
-
 def _first_clause(program: Program, values: dict[str, str], attribute: str) -> str | None:
     """The first clause (in program order) with this kind of outcome that holds."""
     return next((c for c in program.clauses_with(attribute) if values.get(c) == "T"), None)
@@ -105,8 +86,13 @@ def _status(program: Program, values: dict[str, str]) -> tuple[str, bool | None]
 
 
 def evaluate_chip(
-    program: Program, spec: ChipSpec, source: str, on: date, memo: decisions.Memo | None = None, definitions=None
-) -> Result:  # type: ignore[no-untyped-def]
+    program: Program,
+    spec: ChipSpec,
+    source: str,
+    on: date,
+    memo: decisions.Memo | None = None,
+    definitions: Definitions | None = None,
+) -> Result:
     """One chip under one compiled round, as of a date (dated thresholds are read on that date)."""
     memo = memo or decisions.default()
     definitions = definitions or load_definitions()
@@ -124,7 +110,6 @@ def evaluate_chip(
 
     nodes = program.node_map
     decisive: set[tuple[str, int]] = set()
-    targets = ["$scope"] if values["$scope"] == "F" else ["$controlled", "$review"] if status != "controlled" else []
     if status == "controlled":
         targets = [_first_clause(program, values, "classification") or "$controlled"]
         targets += [
@@ -132,10 +117,14 @@ def evaluate_chip(
             for c in program.clauses_with("license_exception") + program.clauses_with("license_review")
             if values.get(c) in ("T", "U")
         ]
+    elif values["$scope"] == "F":
+        targets = ["$scope"]
+    else:
+        targets = ["$controlled", "$review"]
     for target in targets:
         _explain(("ref", target), values, pattern, nodes, target, decisive, set())
 
-    views = [_view(owner, conditions[i], (owner, i) in decisive) for owner, i in _owners(program)]
+    views = [_view(owner, conditions[i], (owner, i) in decisive) for owner, i in program.owners]
     missing: list[str] = []
     for owner, i in sorted(decisive):
         result = conditions[i]

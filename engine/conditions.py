@@ -43,7 +43,7 @@ def _order(op: str, value: Fraction, threshold: Fraction) -> bool:
     return value != threshold
 
 
-def _truth(comparison: Comparison, metric: MetricValue, threshold: object) -> str:
+def truth(comparison: Comparison, metric: MetricValue, threshold: object) -> str:
     value = metric.value
     op = comparison.op
     if value is None:
@@ -74,7 +74,7 @@ def evaluate(program: Program, metrics: ChipMetrics, on: date) -> list[Condition
     for comparison in program.comparisons:
         metric = metrics[comparison.metric]
         threshold = comparison.threshold_on(on)
-        holds = _truth(comparison, metric, threshold)
+        holds = truth(comparison, metric, threshold)
         margin = None
         if isinstance(metric.value, Fraction) and isinstance(threshold, Fraction) and threshold != 0:
             margin = metric.value / threshold - 1

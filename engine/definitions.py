@@ -54,11 +54,10 @@ class Definitions(BaseModel):
     host_links: tuple[str, ...]
     tpp_published_tolerance: str
     metrics: dict[str, MetricDef]
-    sources: list[dict[str, str]] = []
 
     @property
     def sparse_factor(self) -> Fraction:
-        return parse_number(self.sparse_to_dense) if "/" not in self.sparse_to_dense else Fraction(self.sparse_to_dense)
+        return Fraction(self.sparse_to_dense)
 
     @property
     def tolerance(self) -> Fraction:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
 
 from .definitions import Definitions, MetricDef
 from .errors import QuantityError, RuleFileError
@@ -90,11 +91,28 @@ class Program:
     def clauses_with(self, attribute: str) -> list[str]:
         return [nid for nid, _ in self.nodes if nid in self.outcomes and getattr(self.outcomes[nid], attribute)]
 
-    @property
+    @cached_property
     def node_map(self) -> dict[str, Node]:
-        if not hasattr(self, "_node_map"):
-            self._node_map = dict(self.nodes)
-        return self._node_map
+        return dict(self.nodes)
+
+    @cached_property
+    def owners(self) -> list[tuple[str, int]]:
+        """(clause, comparison index) pairs as written, in program order: one row each in a result."""
+        pairs: list[tuple[str, int]] = []
+
+        def walk(nid: str, node: Node) -> None:
+            if node[0] == "cmp":
+                if (nid, node[1]) not in pairs:
+                    pairs.append((nid, node[1]))
+            elif node[0] in ("all", "any"):
+                for child in node[1]:
+                    walk(nid, child)
+            elif node[0] == "not":
+                walk(nid, node[1])
+
+        for nid, node in self.nodes:
+            walk(nid, node)
+        return pairs
 
 
 def _suggest(name: str, known: list[str]) -> str:

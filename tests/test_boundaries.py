@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 from exportctl import classify, load_rules
-from exportctl.conditions import _truth
+from exportctl.conditions import truth
 from exportctl.metrics import MetricValue
 from exportctl.quantities import format_number, parse_quantity
 from exportctl.sheets import parse_chip
@@ -57,7 +57,7 @@ def test_values_at_and_around_the_threshold_land_on_the_side_the_operator_says(c
             if parsed != value:  # the unit cannot write this value exactly as a short decimal: skip this unit
                 continue
             metric = MetricValue(comparison.metric, parsed, comparison.dimension)
-            assert _truth(comparison, metric, threshold) == expected[comparison.op], f"{text} {comparison.key}"
+            assert truth(comparison, metric, threshold) == expected[comparison.op], f"{text} {comparison.key}"
 
 
 def _chip(**fields):
