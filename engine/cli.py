@@ -139,7 +139,7 @@ def _rules_list(rules: RuleSet, out: Console) -> None:
         r = program.round
         until = r.dates.ends.isoformat() if r.dates.ends else "-"
         extra = "" if r.applied_by_default else " (not applied by default)"
-        grid.add_row(r.id, r.citation, r.provenance, f"{r.dates.effective} .. {until}{extra}", r.title[:100])
+        grid.add_row(r.id, r.citation, r.provenance, f"{r.dates.effective} .. {until}{extra}", r.title)
     out.print(grid)
 
 

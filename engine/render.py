@@ -43,8 +43,8 @@ def table(results: Sequence[Result | Combined], console: Console) -> None:
             current = item.status
             grid.add_row(f"[{STYLE[current]}]{current.upper()} ({counts[current]})[/]", "", "", "")
         if isinstance(item, Combined):
-            first = item.deciding[0] if item.deciding else None
-            rounds = item.deciding[0].round if item.deciding else "-"
+            first = item.lead
+            rounds = first.round if first else "-"
             if len(item.deciding) > 1:
                 rounds += f" +{len(item.deciding) - 1}"
             why = _decisive_text(first) if first else "no round in force applies"
@@ -57,13 +57,17 @@ def table(results: Sequence[Result | Combined], console: Console) -> None:
                 why += f" [missing: {', '.join(item.missing)}]"
             grid.add_row(item.chip, item.round, _class(item), why)
     console.print(grid)
-    undecided = [r for r in results if r.status == "indeterminate"]
-    if undecided:
-        console.print("\n[magenta]Indeterminate: these figures, once published, would decide them[/]")
-        for item in sorted(undecided, key=lambda r: r.chip):
+    # one line per chip (a chip can be indeterminate under several rounds), naming every figure that would decide it
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for item in results:
+        if item.status == "indeterminate":
             rows = item.results if isinstance(item, Combined) else [item]
-            missing = sorted({m for r in rows if r.status == "indeterminate" for m in r.missing})
-            console.print(f"  {item.chip}: {', '.join(missing) or '-'}", highlight=False)
+            missing = {m for r in rows if r.status == "indeterminate" for m in r.missing}
+            wanted.setdefault((item.chip, item.source), set()).update(missing)
+    if wanted:
+        console.print("\n[magenta]Indeterminate: these figures, once published, would decide them[/]")
+        for (chip, _), missing in sorted(wanted.items()):
+            console.print(f"  {chip}: {', '.join(sorted(missing)) or '-'}", highlight=False)
 
 
 def _class(result: Result | None) -> str:

@@ -108,8 +108,16 @@ class Combined:
     deciding: list[Result]
     results: list[Result]
 
+    @property
+    def lead(self) -> Result | None:
+        """The deciding round to show first: one that gives a classification (an ECCN) if any does.
+
+        The A100 as of 2025 is controlled by the 2022 letters and by 3A090.a; an analyst wants to see 3A090.a.
+        """
+        return next((r for r in self.deciding if r.classification), self.deciding[0] if self.deciding else None)
+
     def to_dict(self) -> dict[str, Any]:
-        first = self.deciding[0] if self.deciding else None
+        first = self.lead
         return {
             "chip": self.chip,
             "source": self.source,

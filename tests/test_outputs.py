@@ -1,0 +1,151 @@
+"""What users read: the table, CSV, JSON, timeline, rules list and explanations, word for word.
+
+Each output is compared with a reviewed file in tests/golden/. After an intended change, rewrite them with
+`pytest tests/test_outputs.py --update-golden` and read the diff before committing. Tables are compared with
+runs of spaces collapsed, so a change of column width in rich does not count as a change of content.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from exportctl.cli import main
+
+from tests.conftest import ROOT
+
+# A cross-section of the catalog: controlled, escaped, caught later, not addressed, memory, and unpublished.
+CHIPS = [
+    "chips/nvidia/a100-sxm4-80gb.yaml",
+    "chips/nvidia/a800-sxm4-80gb.yaml",
+    "chips/nvidia/h20.yaml",
+    "chips/nvidia/rtx-4090-d.yaml",
+    "chips/nvidia/b200.yaml",
+    "chips/nvidia/b30a.yaml",
+    "chips/memory/skhynix-hbm3-24gb.yaml",
+    "tests/fixtures/sheets/good-h20-like.yaml",
+]
+
+
+@pytest.fixture
+def run(capsys, monkeypatch):
+    """Run the command from the repository root (so sources print as relative paths) at a fixed width."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("COLUMNS", "200")
+
+    def invoke(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return invoke
+
+
+def squeezed(text: str) -> str:
+    return "".join(re.sub(r" {2,}", "  ", line).strip() + "\n" for line in text.splitlines())
+
+
+def without_today(rows: list[dict]) -> list[dict]:
+    """Per-round results without --as-of are dated today; the date is not part of what is compared."""
+    return [{k: v for k, v in row.items() if k != "as_of"} for row in rows]
+
+
+def test_table_per_round(run, golden):
+    code, out, err = run("classify", *CHIPS)
+    assert code == 0
+    golden("classify-table.txt", squeezed(out))
+    assert err.strip() == "8 inputs from 8 files: 8 chips evaluated, 48 results, 0 errors"
+
+
+def test_table_as_of_a_date(run, golden):
+    code, out, _ = run("classify", *CHIPS, "--as-of", "2025-06-01")
+    assert code == 0
+    golden("classify-table-2025-06-01.txt", squeezed(out))
+
+
+def test_csv(run, golden):
+    code, out, _ = run("classify", *CHIPS, "--format", "csv")
+    assert code == 0
+    golden("classify.csv", out)
+
+
+def test_jsonl_per_round(run, golden):
+    code, out, _ = run("classify", *CHIPS, "--format", "jsonl")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and all(row["as_of"] for row in rows)
+    golden("classify.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in without_today(rows)))
+
+
+def test_json_as_of_a_date(run, golden):
+    code, out, _ = run("classify", *CHIPS, "--as-of", "2025-06-01", "--format", "json")
+    assert code == 0
+    golden("classify-2025-06-01.json", out)
+
+
+def test_as_of_today_is_the_same_as_the_date_of_today(run):
+    from datetime import date
+
+    _, today, _ = run("classify", CHIPS[2], "--as-of", "today", "--format", "json")
+    _, dated, _ = run("classify", CHIPS[2], "--as-of", date.today().isoformat(), "--format", "json")
+    assert today == dated and json.loads(today)[0]["as_of"] == date.today().isoformat()
+
+
+def test_a_malformed_date_is_a_usage_error(run, capsys):
+    with pytest.raises(SystemExit) as stop:
+        run("classify", CHIPS[2], "--as-of", "2025-13-01")
+    assert stop.value.code == 2 and "not an ISO date (YYYY-MM-DD): '2025-13-01'" in capsys.readouterr().err
+
+
+def test_timeline_table(run, golden):
+    code, out, _ = run("timeline", *CHIPS)
+    assert code == 0
+    golden("timeline.txt", squeezed(out))
+
+
+def test_timeline_json(run, golden):
+    code, out, _ = run("timeline", *CHIPS, "--format", "json")
+    assert code == 0
+    golden("timeline.json", out)
+
+
+def test_timeline_reports_a_bad_sheet_and_still_shows_the_good_one(run):
+    code, out, err = run("timeline", "tests/fixtures/bad/negative.yaml", CHIPS[2])
+    assert code == 2 and "negative.yaml" in err and "die_area: must not be negative" in err
+    assert "H20" in out and "from 2025-04-09: controlled" in out
+
+
+def test_rules_list(run, golden):
+    code, out, _ = run("rules")
+    assert code == 0
+    golden("rules.txt", squeezed(out))
+
+
+@pytest.mark.parametrize("round_id", ["us-2022-08", "us-2023-10", "us-2024-12", "us-2025-04", "us-2026-01"])
+def test_explain(run, golden, round_id):
+    code, out, _ = run("explain", round_id)
+    assert code == 0
+    golden(f"explain-{round_id}.txt", squeezed(out))
+
+
+def test_version(run):
+    code, out, _ = run("--version")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "exportctl 0.1.0"
+    assert re.fullmatch(r"rules: \S+ \(8 rounds: us-2022-08, us-2022-10, .*, us-2026-01\)", lines[1])
+    assert re.fullmatch(r"decision backend: (durable-rules|python) \(available: .*python.*\)", lines[2])
+
+
+def test_no_command_prints_help_and_exit_2(run):
+    code, out, _ = run()
+    assert code == 2 and "usage: exportctl" in out and "classify" in out
+
+
+def test_classify_with_no_paths_is_a_usage_error(run):
+    code, out, err = run("classify")
+    assert code == 2 and out == "" and "give spec-sheet files or folders, or --catalog" in err
+
+
+def test_an_unknown_round_is_an_error_naming_it(run):
+    code, _, err = run("classify", CHIPS[2], "--round", "us-2099-01")
+    assert code == 2 and "us-2099-01" in err
