@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import partial
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+from pydantic import BeforeValidator, PlainSerializer
 
 from .quantities import DIMENSIONS, parse_quantity
 
@@ -23,60 +24,78 @@ class Exact:
         return self.text
 
 
-def _validator(dimension: str) -> Any:
-    def parse(raw: object) -> Exact:
-        if isinstance(raw, Exact):
-            return raw
-        text = raw if isinstance(raw, str) else str(raw)
-        value = parse_quantity(raw, dimension)
-        if dimension == "area" and value == 0:
-            # an area divides (performance density, bandwidth density): zero is a typo, not a chip
-            raise ValueError(f"must be greater than zero: {text!r}")
-        return Exact(text.strip(), value, dimension)
-
-    return parse
+def parse_exact(raw: object, dimension: str) -> Exact:
+    """A quantity as written in a sheet or rule file, read exactly; raises ValueError (pydantic reports it)."""
+    if isinstance(raw, Exact):
+        return raw
+    text = raw if isinstance(raw, str) else str(raw)
+    value = parse_quantity(raw, dimension)
+    if dimension == "area" and value == 0:
+        # an area divides (performance density, bandwidth density): zero is a typo, not a chip
+        raise ValueError(f"must be greater than zero: {text!r}")
+    return Exact(text.strip(), value, dimension)
 
 
-def _schema(dimension: str) -> dict[str, Any]:
+def parse_exact_or_unknown(raw: object, dimension: str) -> Exact | None:
+    """Like parse_exact, but the word `unknown` is kept as None: the thing exists, its figure does not."""
+    if raw is None:
+        raise ValueError("no value given; write the figure with a unit, or `unknown` if no source gives it")
+    if isinstance(raw, str) and raw.strip().lower() == "unknown":
+        return None
+    return parse_exact(raw, dimension)
+
+
+def as_text(value: Exact | None) -> str:
+    """Quantities are written back as they were read; an unknown figure as `unknown`."""
+    return "unknown" if value is None else value.text
+
+
+def json_schema(dimension: str, unknown: bool = False) -> dict[str, Any]:
+    """The JSON Schema of a quantity field (`exportctl schema`), for editors and other tools."""
     example = DIMENSIONS[dimension].example.split(" or ")[0]
     if dimension == "dimensionless":
-        return {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}], "examples": [example]}
-    return {
-        "type": "string",
-        "pattern": r"^\s*[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*\S+",
-        "description": f"{DIMENSIONS[dimension].name.replace('_', ' ')} with a unit, e.g. {DIMENSIONS[dimension].example}",
-        "examples": [example],
-    }
+        schema: dict[str, Any] = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]}
+        schema["examples"] = [example]
+    else:
+        schema = {
+            "type": "string",
+            # a non-negative decimal, then a unit that starts with a letter (GB/s, TFLOPS, mm^2, µm^2)
+            "pattern": r"^\s*[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*[^\s\d.+-]\S*(\s+\S+)*\s*$",
+            "description": f"{DIMENSIONS[dimension].name.replace('_', ' ')} with a unit, e.g. "
+            f"{DIMENSIONS[dimension].example}",
+            "examples": [example],
+        }
+    return {"anyOf": [schema, {"const": "unknown"}]} if unknown else schema
+
+
+@dataclass(frozen=True)
+class _Schema:
+    """Pydantic asks this for the field's JSON Schema when a schema is generated, not at import."""
+
+    dimension: str
+    unknown: bool = False
+
+    def __get_pydantic_json_schema__(self, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return json_schema(self.dimension, self.unknown)
 
 
 def quantity(dimension: str) -> Any:
     """An Annotated field type for a quantity of the given dimension."""
     return Annotated[
         Exact,
-        BeforeValidator(_validator(dimension)),
-        PlainSerializer(lambda q: q.text, return_type=str),
-        WithJsonSchema(_schema(dimension)),
+        BeforeValidator(partial(parse_exact, dimension=dimension)),
+        PlainSerializer(as_text, return_type=str),
+        _Schema(dimension),
     ]
 
 
 def optional_quantity(dimension: str) -> Any:
-    """Like quantity(), but the word `unknown` is accepted and kept as None: the thing exists, its figure does not."""
-
-    parse = _validator(dimension)
-
-    def parse_or_unknown(raw: object) -> Exact | None:
-        if raw is None:
-            raise ValueError("no value given; write the figure with a unit, or `unknown` if no source gives it")
-        if isinstance(raw, str) and raw.strip().lower() == "unknown":
-            return None
-        return parse(raw)
-
-    schema = _schema(dimension)
+    """Like quantity(), but `unknown` is accepted and kept as None."""
     return Annotated[
         Exact | None,
-        BeforeValidator(parse_or_unknown),
-        PlainSerializer(lambda q: "unknown" if q is None else q.text, return_type=str),
-        WithJsonSchema({"anyOf": [schema, {"const": "unknown"}]}),
+        BeforeValidator(partial(parse_exact_or_unknown, dimension=dimension)),
+        PlainSerializer(as_text, return_type=str),
+        _Schema(dimension, unknown=True),
     ]
 
 

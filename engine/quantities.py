@@ -29,7 +29,10 @@ def _build_registry() -> pint.UnitRegistry:
     return registry
 
 
-REGISTRY = _build_registry()
+@cache
+def registry() -> pint.UnitRegistry:
+    """The unit registry, built on first use (a few hundred ms; `import exportctl` stays cheap)."""
+    return _build_registry()
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ _MAX_EXPONENT = 30
 
 @cache
 def _dimensionality(unit: str) -> Any:
-    return REGISTRY.parse_units(unit).dimensionality if unit else REGISTRY.dimensionless.dimensionality
+    return registry().parse_units(unit).dimensionality if unit else registry().dimensionless.dimensionality
 
 
 @lru_cache(maxsize=4096)
@@ -74,13 +77,13 @@ def conversion_factor(unit: str, dimension: str) -> Fraction:
     """Exact factor taking a value in `unit` to the dimension's canonical unit."""
     dim = DIMENSIONS[dimension]
     try:
-        parsed = REGISTRY.parse_units(unit) if unit else REGISTRY.dimensionless
+        parsed = registry().parse_units(unit) if unit else registry().dimensionless
     except Exception as exc:  # pint raises several unrelated types for junk
         raise QuantityError(f"unknown unit {unit!r}") from exc
     if parsed.dimensionality != dim.dimensionality:
         got = describe_dimension(parsed.dimensionality)
         raise QuantityError(f"expected {_article(dim.name)} (e.g. {dim.example}), got a unit of {got} ({unit!r})")
-    factor = REGISTRY.Quantity(Fraction(1), parsed).to(dim.canonical or REGISTRY.dimensionless).magnitude
+    factor = registry().Quantity(Fraction(1), parsed).to(dim.canonical or registry().dimensionless).magnitude
     return Fraction(factor)
 
 

@@ -39,6 +39,16 @@ class ComparisonText(_Strict):
     op: str
     rhs: str
 
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        # written as one line of text in a rule file, not as an object
+        return {
+            "type": "string",
+            "pattern": _COMPARISON.pattern,
+            "description": "metric operator threshold: >= <= > < == != in matches; a $name is a dated parameter",
+            "examples": ["tpp >= 4800", "io_bandwidth >= 600 GB/s", "transistors >= $transistor_threshold"],
+        }
+
     @property
     def text(self) -> str:
         return f"{self.metric} {self.op} {self.rhs}"
@@ -46,6 +56,10 @@ class ComparisonText(_Strict):
 
 class ClauseRef(_Strict):
     clause: str
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        return {"type": "string", "pattern": _CLAUSE_REF.pattern, "examples": ["clause 3A090.a"]}
 
 
 class AllOf(_Strict):

@@ -42,6 +42,8 @@ def round_files(folder: Path) -> list[Path]:
 def load_rules(folder: str | Path | None = None) -> RuleSet:
     """Every round in the folder (default: the rules shipped with the package); raises RuleFileError."""
     path = Path(folder) if folder is not None else resources.rules_dir()
+    if not path.is_dir() or not round_files(path):
+        raise RuleFileError(str(path), "rules", "not a folder of rule files (*.yaml)")
     metrics_file = path / "_metrics.yaml"
     definitions = load_definitions(metrics_file if metrics_file.exists() else None)
     rounds: dict[str, tuple[RoundFile, str]] = {}
@@ -59,11 +61,11 @@ def load_rules(folder: str | Path | None = None) -> RuleSet:
         base = None
         if rule.overlays:
             if rule.overlays not in rounds:
-                raise RuleFileError(source, "overlays", f"overlays unknown round {rule.overlays!r}")
+                known = ", ".join(sorted(rounds))
+                raise RuleFileError(source, "overlays", f"no round {rule.overlays!r} in this folder (known: {known})")
             if rule.overlays in chain:
-                raise RuleFileError(
-                    source, "overlays", "rounds overlay each other in a cycle: " + " -> ".join(chain + (round_id,))
-                )
+                loop = chain[chain.index(rule.overlays) :] + (round_id, rule.overlays)
+                raise RuleFileError(source, "overlays", "rounds overlay each other in a cycle: " + " -> ".join(loop))
             base = build(rule.overlays, chain + (round_id,))
         programs[round_id] = compile_round(rule, definitions, source, base)
         check(programs[round_id], source)

@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
 
-from .exact import Area, Bandwidth, Capacity, Count, Exact, LinkRate, Throughput
+from .exact import Area, Bandwidth, Capacity, Count, Exact, LinkRate, Throughput, json_schema
 
 _KEY = r"^[a-z][a-z0-9_]*$"
 
@@ -30,6 +30,11 @@ class Rate(_Strict):
     @classmethod
     def _short_form(cls, data: Any) -> Any:
         return data if isinstance(data, (dict, Rate)) else {"rate": data}
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
+        # the short form (just the rate) or the long form (an object)
+        return {"anyOf": [json_schema("throughput"), handler.resolve_ref_schema(handler(core_schema))]}
 
     @model_serializer(mode="wrap")
     def _serialize(self, handler: Any) -> Any:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -11,6 +12,20 @@ from hypothesis import settings
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = ROOT / "chips"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+# Round ids from the file names (each file is named for its id; test_rounds checks it). Tests build nothing from
+# the engine at import time: mutation runs import the tests once, before a mutant is switched on.
+ROUND_IDS = sorted(p.stem for p in (ROOT / "rules").glob("*.yaml") if not p.name.startswith("_"))
+
+
+@functools.cache
+def shipped_rules() -> RuleSet:
+    """The shipped rules, loaded on first use (for module-level helpers and hypothesis tests)."""
+    return load_rules()
+
+
+def default_rounds() -> list[str]:
+    return [p.round.id for p in shipped_rules() if p.round.applied_by_default]
+
 
 # Hypothesis profiles for tests/test_properties.py: HYPOTHESIS_PROFILE=thorough for a long run.
 settings.register_profile("ci", max_examples=50, deadline=None)
@@ -43,7 +58,7 @@ def golden(request: pytest.FixtureRequest):
 
 @pytest.fixture(scope="session")
 def rules() -> RuleSet:
-    return load_rules()
+    return shipped_rules()
 
 
 def sheet(name: str) -> Path:

@@ -10,6 +10,8 @@ from exportctl import load_rules
 from exportctl.decision import durable
 from exportctl.decision.python import PythonBackend
 
+from tests.conftest import ROUND_IDS
+
 pytestmark = pytest.mark.skipif(not durable.available(), reason="durable-rules does not import here")
 
 
@@ -34,7 +36,7 @@ def disagreements(round_id: str, pattern_source) -> list[tuple[str, ...]]:
     return [p for p in pattern_source if engine.decide(program, p) != fast.decide(program, p)]
 
 
-@pytest.mark.parametrize("round_id", load_rules().ids())
+@pytest.mark.parametrize("round_id", ROUND_IDS)
 def test_durable_rules_and_python_agree_on_a_quick_sample_of_patterns(round_id):
     count = len(load_rules()[round_id].comparisons)
     chooser = random.Random(f"quick-{round_id}")
@@ -45,7 +47,7 @@ def test_durable_rules_and_python_agree_on_a_quick_sample_of_patterns(round_id):
 
 
 @pytest.mark.exhaustive
-@pytest.mark.parametrize("round_id", load_rules().ids())
+@pytest.mark.parametrize("round_id", ROUND_IDS)
 def test_durable_rules_and_python_agree_on_every_condition_pattern(round_id):
     assert disagreements(round_id, patterns(len(load_rules()[round_id].comparisons))) == []
 

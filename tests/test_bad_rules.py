@@ -19,6 +19,7 @@ GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
         ("unknown-clause", "clauses[0] (a).when: refers to unknown clause '3A090.z'"),
         ("unreachable", "clauses[0] (a): unreachable: no combination of values makes this clause hold"),
         ("overlapping", "clauses[1] (b): overlaps clause 'a': both hold when tpp="),
+        ("overlay-unknown", "overlays: no round 'us-1999-01' in this folder (known: test-overlay-unknown)"),
     ],
 )
 def test_a_bad_rule_file_is_refused_with_file_and_field(capsys, case, fragment):
@@ -27,3 +28,25 @@ def test_a_bad_rule_file_is_refused_with_file_and_field(capsys, case, fragment):
     err = capsys.readouterr().err
     assert code == 2
     assert str(folder / "round.yaml") in err and fragment in err
+
+
+def test_two_files_defining_one_round_id_are_refused(capsys):
+    folder = FIXTURES / "bad-rules" / "duplicate-id"
+    code = main(["--rules", str(folder), "classify", str(GOOD)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{folder / 'round.yaml'}: id: round 'test-duplicate' is also defined in {folder / 'a.yaml'}" in err
+
+
+def test_rounds_overlaying_each_other_are_refused_naming_the_loop(capsys):
+    folder = FIXTURES / "bad-rules" / "overlay-cycle"
+    code = main(["--rules", str(folder), "classify", str(GOOD)])
+    err = capsys.readouterr().err
+    assert code == 2 and str(folder) in err
+    assert "overlays: rounds overlay each other in a cycle: test-overlay-a -> test-overlay-b -> test-overlay-a" in err
+
+
+def test_a_rules_folder_that_does_not_exist_or_holds_no_rule_files_is_refused(capsys, tmp_path):
+    for folder in (tmp_path / "missing", tmp_path):
+        code = main(["--rules", str(folder), "classify", str(GOOD)])
+        assert code == 2 and f"{folder}: rules: not a folder of rule files (*.yaml)" in capsys.readouterr().err

@@ -11,6 +11,8 @@ from exportctl.metrics import MetricValue
 from exportctl.quantities import format_number, parse_quantity
 from exportctl.sheets import parse_chip
 
+from tests.conftest import ROUND_IDS
+
 EXPECTED_AT = {">=": "T", "<=": "T", ">": "F", "<": "F", "==": "T", "!=": "F"}
 EXPECTED_ABOVE = {">=": "T", "<=": "F", ">": "T", "<": "F", "==": "F", "!=": "T"}
 EXPECTED_BELOW = {">=": "F", "<=": "T", ">": "F", "<": "T", "==": "F", "!=": "T"}
@@ -26,12 +28,11 @@ UNITS = {
 }
 
 
-def _numeric_comparisons():
-    rules = load_rules()
-    for program in rules:
-        for comparison in program.comparisons:
-            if comparison.kind == "number" and comparison.parameter is None:
-                yield pytest.param(comparison, id=f"{program.round.id}:{comparison.key}")
+def _numeric_comparisons(round_id: str):
+    """(comparison, threshold) for every numeric comparison; a dated parameter gives one per dated value."""
+    for c in load_rules()[round_id].comparisons:
+        if c.kind == "number":
+            yield from ((c, value) for _, value in c.dated) if c.parameter else [(c, c.threshold)]
 
 
 def _written(value: Fraction, unit: str, per: Fraction) -> str:
@@ -42,9 +43,15 @@ def _written(value: Fraction, unit: str, per: Fraction) -> str:
     return f"{text} {unit}".strip()
 
 
-@pytest.mark.parametrize("comparison", list(_numeric_comparisons()))
-def test_values_at_and_around_the_threshold_land_on_the_side_the_operator_says(comparison):
-    threshold = comparison.threshold
+@pytest.mark.parametrize("round_id", ROUND_IDS)
+def test_values_at_and_around_the_threshold_land_on_the_side_the_operator_says(round_id):
+    comparisons = list(_numeric_comparisons(round_id))
+    assert comparisons, f"{round_id} has no numeric comparison to probe"
+    for comparison, threshold in comparisons:
+        _probe(comparison, threshold)
+
+
+def _probe(comparison, threshold: Fraction) -> None:  # type: ignore[no-untyped-def]
     step = Fraction(1, 10**12)
     for unit, per in UNITS[comparison.dimension]:
         for value, expected in (

@@ -78,7 +78,11 @@ NAMED_IN_THE_NEWS = [
 ]
 
 
+@pytest.fixture(scope="module")
+def catalog_names() -> list[str]:
+    return [c.spec.name for c in load_chips([CATALOG]).chips]
+
+
 @pytest.mark.parametrize("name", NAMED_IN_THE_NEWS)
-def test_every_chip_the_source_articles_name_is_in_the_catalog(name):
-    names = [c.spec.name for c in load_chips([CATALOG]).chips]
-    assert any(name in n for n in names), name
+def test_every_chip_the_source_articles_name_is_in_the_catalog(catalog_names, name):
+    assert any(name in n for n in catalog_names), name

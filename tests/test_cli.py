@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from exportctl import load_rules
 from exportctl.cli import main
 
-from tests.conftest import CATALOG, FIXTURES
+from tests.conftest import CATALOG, FIXTURES, default_rounds
 
-DEFAULT_ROUNDS = [p.round.id for p in load_rules() if p.round.applied_by_default]
 GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
 BAD = FIXTURES / "bad"
 
@@ -25,7 +23,7 @@ def test_json_has_the_contract_fields(capsys):
     code, out, _ = run(capsys, "classify", str(GOOD), "--format", "json")
     assert code == 0
     rows = json.loads(out)
-    assert {r["round"] for r in rows} == set(DEFAULT_ROUNDS)
+    assert {r["round"] for r in rows} == set(default_rounds())
     for row in rows:
         for key in (
             "chip",
@@ -50,7 +48,7 @@ def test_round_option_limits_the_rounds(capsys):
 def test_csv_has_a_header_and_a_row_per_result(capsys):
     code, out, _ = run(capsys, "classify", str(GOOD), "--format", "csv")
     lines = out.splitlines()
-    assert code == 0 and lines[0].startswith("chip,source,round,status") and len(lines) == 1 + len(DEFAULT_ROUNDS)
+    assert code == 0 and lines[0].startswith("chip,source,round,status") and len(lines) == 1 + len(default_rounds())
 
 
 def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypatch):
@@ -83,8 +81,8 @@ def test_a_bad_sheet_gets_one_clear_error_exit_2_and_the_good_one_is_still_evalu
     code, out, err = run(capsys, "classify", str(BAD / name), str(GOOD), "--format", "json")
     assert code == 2
     assert f"{BAD / name}" in err and fragment in err
-    assert [r["chip"] for r in json.loads(out)] == ["Fixture H20-like"] * len(DEFAULT_ROUNDS)
-    assert f"2 inputs from 2 files: 1 chips evaluated, {len(DEFAULT_ROUNDS)} results, 1 errors" in err
+    assert [r["chip"] for r in json.loads(out)] == ["Fixture H20-like"] * len(default_rounds())
+    assert f"2 inputs from 2 files: 1 chips evaluated, {len(default_rounds())} results, 1 errors" in err
 
 
 def test_whole_bad_folder_counts_every_input(capsys):
@@ -126,4 +124,4 @@ def test_a_50_mb_file_is_refused_without_being_parsed(capsys, tmp_path):
     big.write_bytes(b"name: x\nvendor: y\nnotes: '" + b"a" * (50 * 1024 * 1024) + b"'\n")
     code, out, err = run(capsys, "classify", str(big), str(GOOD), "--format", "json")
     assert code == 2 and f"{big}: file too large (52.4 MB; the limit is 8 MB)" in err
-    assert len(json.loads(out)) == len(DEFAULT_ROUNDS)
+    assert len(json.loads(out)) == len(default_rounds())

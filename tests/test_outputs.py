@@ -149,3 +149,11 @@ def test_classify_with_no_paths_is_a_usage_error(run):
 def test_an_unknown_round_is_an_error_naming_it(run):
     code, _, err = run("classify", CHIPS[2], "--round", "us-2099-01")
     assert code == 2 and "us-2099-01" in err
+
+
+@pytest.mark.parametrize("command", ["", "classify", "schema", "timeline", "rules", "explain"])
+def test_help(run, golden, capsys, command):
+    with pytest.raises(SystemExit) as stop:
+        run(*([command] if command else []), "--help")
+    assert stop.value.code == 0
+    golden(f"help-{command or 'exportctl'}.txt", squeezed(capsys.readouterr().out))

@@ -6,12 +6,13 @@ chosen with HYPOTHESIS_PROFILE=thorough.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from fractions import Fraction
 from typing import Any
 
 import pytest
-from exportctl import classify, classify_as_of, load_chips, load_rules
+from exportctl import classify, classify_as_of, load_chips
 from exportctl.classify import in_force
 from exportctl.conditions import evaluate, pattern_of
 from exportctl.decision import durable
@@ -22,13 +23,17 @@ from exportctl.sheets import parse_chip
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import CATALOG
+from tests.conftest import CATALOG, shipped_rules
 from tests.strategies import AREA, ChipValues, chip_dicts, chip_values, decimals, near, raised, render
 
-RULES = load_rules()
-DEFAULT_ROUNDS = [p.round.id for p in RULES if p.round.applied_by_default]
 AS_OF = date(2026, 11, 23)
-CATALOG_CHIPS = load_chips([CATALOG]).chips
+CATALOG_FILES = sorted(CATALOG.rglob("*.yaml"))
+
+
+@functools.cache
+def catalog_chip(path):  # type: ignore[no-untyped-def]
+    (loaded,) = load_chips([path]).chips
+    return loaded
 
 
 def spec_of(data: dict[str, Any]):  # type: ignore[no-untyped-def]
@@ -51,7 +56,7 @@ def signature(results) -> list[tuple[Any, ...]]:  # type: ignore[no-untyped-def]
 
 def status_under(values: ChipValues, round_id: str, data: st.DataObject) -> str:
     spec = spec_of(data.draw(render(values)))
-    return classify(spec, [round_id], as_of=AS_OF, rules=RULES)[0].status
+    return classify(spec, [round_id], as_of=AS_OF, rules=shipped_rules())[0].status
 
 
 # 1 ---------------------------------------------------------------------------------------------------------------
@@ -62,7 +67,9 @@ def test_unit_invariance(values: ChipValues, data: st.DataObject) -> None:
     """The same chip written in two sets of equivalent units classifies identically under every default round."""
     first = spec_of(data.draw(render(values), label="first"))
     second = spec_of(data.draw(render(values), label="second"))
-    assert signature(classify(first, as_of=AS_OF, rules=RULES)) == signature(classify(second, as_of=AS_OF, rules=RULES))
+    assert signature(classify(first, as_of=AS_OF, rules=shipped_rules())) == signature(
+        classify(second, as_of=AS_OF, rules=shipped_rules())
+    )
 
 
 # 2 ---------------------------------------------------------------------------------------------------------------
@@ -134,8 +141,8 @@ def test_backends_agree_on_random_chips(chip: dict[str, Any], on: date) -> None:
     """durable-rules and the pure-Python backend decide every round alike for the pattern of a random chip."""
     spec = spec_of(chip)
     engine, fast = durable.DurableBackend(), PythonBackend()
-    for program in RULES:
-        metrics = compute_metrics(spec, RULES.definitions, extra=program.derived)
+    for program in shipped_rules():
+        metrics = compute_metrics(spec, shipped_rules().definitions, extra=program.derived)
         pattern = pattern_of(evaluate(program, metrics, on))
         assert engine.decide(program, pattern) == fast.decide(program, pattern), (program.round.id, pattern)
 
@@ -143,13 +150,14 @@ def test_backends_agree_on_random_chips(chip: dict[str, Any], on: date) -> None:
 # 5 ---------------------------------------------------------------------------------------------------------------
 
 
-@given(loaded=st.sampled_from(CATALOG_CHIPS), on=st.dates(date(2022, 8, 1), date(2026, 11, 23)))
-def test_as_of_status_is_strictest_applicable_round(loaded, on: date) -> None:  # type: ignore[no-untyped-def]
+@given(path=st.sampled_from(CATALOG_FILES), on=st.dates(date(2022, 8, 1), date(2026, 11, 23)))
+def test_as_of_status_is_strictest_applicable_round(path, on: date) -> None:  # type: ignore[no-untyped-def]
     """The combined status on a date is the strictest per-round status among rounds in force that apply."""
-    combined = classify_as_of(loaded, on, RULES)
-    in_force_ids = [p.round.id for p in in_force(RULES, on)]
+    loaded = catalog_chip(path)
+    combined = classify_as_of(loaded, on, shipped_rules())
+    in_force_ids = [p.round.id for p in in_force(shipped_rules(), on)]
     assert [r.round for r in combined.results] == in_force_ids
-    alone = classify(loaded, in_force_ids, as_of=on, rules=RULES) if in_force_ids else []
+    alone = classify(loaded, in_force_ids, as_of=on, rules=shipped_rules()) if in_force_ids else []
     applying = [r.status for r in alone if r.applicable is not False]
     expected = max(applying, key=SEVERITY.__getitem__) if applying else "not-controlled"
     assert combined.status == expected
@@ -161,10 +169,12 @@ def test_as_of_status_is_strictest_applicable_round(loaded, on: date) -> None:  
 @given(
     spec=st.one_of(
         chip_dicts().map(spec_of),
-        st.sampled_from(CATALOG_CHIPS).map(lambda loaded: loaded.spec),
+        st.sampled_from(CATALOG_FILES).map(lambda path: catalog_chip(path).spec),
     )
 )
 def test_model_dump_round_trip_classifies_the_same(spec) -> None:  # type: ignore[no-untyped-def]
     """A spec dumped to JSON (exclude_none) and parsed back classifies the same under every default round."""
     again = parse_chip(spec.model_dump(mode="json", exclude_none=True), "<round trip>")
-    assert signature(classify(again, as_of=AS_OF, rules=RULES)) == signature(classify(spec, as_of=AS_OF, rules=RULES))
+    assert signature(classify(again, as_of=AS_OF, rules=shipped_rules())) == signature(
+        classify(spec, as_of=AS_OF, rules=shipped_rules())
+    )

@@ -13,7 +13,7 @@ from exportctl import classify
 from exportctl.sheets import parse_chip
 from exportctl.yamlsafe import load_yaml
 
-from tests.conftest import CATALOG, sheet
+from tests.conftest import CATALOG, ROUND_IDS, sheet
 
 NEW_ROUNDS = [
     "us-2022-08",
@@ -276,3 +276,9 @@ def test_every_catalog_chip_gets_a_result_under_every_new_round(rules, round_id)
     for path in sorted(CATALOG.rglob("*.yaml")):
         (found,) = classify(path, [round_id], rules=rules)
         assert found.status in ("controlled", "not-controlled", "indeterminate", "review"), path
+
+
+def test_each_rule_file_is_named_for_its_round_id(rules):
+    assert sorted(rules.ids()) == ROUND_IDS
+    for round_id in ROUND_IDS:
+        assert load_yaml(Path(rules.folder) / f"{round_id}.yaml")["id"] == round_id

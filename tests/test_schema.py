@@ -1,0 +1,104 @@
+"""`exportctl schema` publishes JSON Schemas other tools validate against: they accept what exportctl accepts."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+from exportctl.cli import main
+from exportctl.yamlsafe import load_yaml
+
+from tests.conftest import CATALOG, FIXTURES, ROOT
+
+CATALOG_FILES = sorted(CATALOG.rglob("*.yaml"))
+
+
+def schema(capsys, what: str) -> dict:
+    assert main(["schema", what]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def chip_validator(capsys):
+    return jsonschema.Draft202012Validator(schema(capsys, "chip"))
+
+
+def as_json(path):  # type: ignore[no-untyped-def]
+    """A YAML document as a JSON tool sees it (dates become ISO text, keys included)."""
+
+    def plain(node):  # type: ignore[no-untyped-def]
+        if isinstance(node, dict):
+            return {str(k): plain(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [plain(v) for v in node]
+        return node if isinstance(node, (str, int, float, bool, type(None))) else str(node)
+
+    return plain(load_yaml(path))
+
+
+def quantity_at(document: dict, *path: str) -> dict:
+    """The schema of a quantity field, without the `null` alternative pydantic adds for optional fields."""
+
+    def resolve(node: dict) -> dict:
+        node = next((s for s in node.get("anyOf", []) if s.get("type") != "null"), node)
+        return document["$defs"][node["$ref"].split("/")[-1]] if "$ref" in node else node
+
+    node = document
+    for key in path:
+        node = resolve(node["properties"][key])
+    return node
+
+
+def test_every_catalog_sheet_validates_against_the_chip_schema(chip_validator):
+    for path in CATALOG_FILES:
+        errors = [e.message for e in chip_validator.iter_errors(as_json(path))]
+        assert errors == [], path
+
+
+def test_the_chip_schema_refuses_a_figure_without_a_unit_and_a_negative_one(chip_validator):
+    base = as_json(FIXTURES / "sheets" / "good-h20-like.yaml")
+    assert chip_validator.is_valid(base)
+    for bad in ("4000", "-4 TB/s", "fast"):
+        assert not chip_validator.is_valid({**base, "memory": {"bandwidth": bad}}), bad
+
+
+def test_a_link_rate_may_be_unknown_but_a_memory_bandwidth_may_not(chip_validator):
+    base = as_json(FIXTURES / "sheets" / "good-h20-like.yaml")
+    assert chip_validator.is_valid({**base, "io": {"pcie": "unknown"}})
+    assert not chip_validator.is_valid({**base, "memory": {"bandwidth": "unknown"}})
+
+
+def test_a_quantity_field_describes_its_unit_with_an_example(capsys):
+    chip = schema(capsys, "chip")
+    bandwidth = quantity_at(chip, "memory", "bandwidth")
+    assert bandwidth["description"] == "bandwidth with a unit, e.g. 900 GB/s or 4.0 TB/s"
+    assert bandwidth["examples"] == ["900 GB/s"] and bandwidth["type"] == "string"
+    area = quantity_at(chip, "die_area")
+    assert area["description"] == "area with a unit, e.g. 814 mm^2 or 8.14 cm^2"
+
+
+def test_a_plain_count_may_be_a_number(capsys, chip_validator):
+    transistors = quantity_at(schema(capsys, "chip"), "transistors")
+    assert transistors["examples"] == ["2368"]
+    base = as_json(FIXTURES / "sheets" / "good-h20-like.yaml")
+    assert chip_validator.is_valid({**base, "transistors": 80000000000})
+    assert not chip_validator.is_valid({**base, "transistors": -1})
+
+
+def test_every_shipped_rule_file_validates_against_the_rules_schema(capsys):
+    validator = jsonschema.Draft202012Validator(schema(capsys, "rules"))
+    files = sorted(p for p in (ROOT / "rules").glob("*.yaml") if not p.name.startswith("_"))
+    assert files
+    for path in files:
+        assert [e.message for e in validator.iter_errors(as_json(path))] == [], path
+
+
+def test_the_rules_schema_takes_conditions_as_text_and_refuses_a_malformed_one(capsys):
+    validator = jsonschema.Draft202012Validator(schema(capsys, "rules"))
+    document = as_json(ROOT / "rules" / "us-2022-10.yaml")
+    clause = document["clauses"][0]
+    for good in ("tpp >= 4800", "clause 3A090.a", {"all": ["tpp >= 4800", {"not": "clause b"}]}):
+        assert validator.is_valid({**document, "clauses": [{**clause, "when": good}]}), good
+    for bad in ("tpp", "4800 <= tpp", {"both": ["tpp >= 4800"]}):
+        assert not validator.is_valid({**document, "clauses": [{**clause, "when": bad}]}), bad
