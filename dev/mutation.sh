@@ -3,7 +3,8 @@
 #
 # mutmut keys mutants by file path and the tests import `exportctl`, so the clone renames engine/ to exportctl/.
 # Slow tests that add no mutant kills of their own are deselected (the wheel build; the exhaustive backend
-# agreement, whose fast sample in tests/test_backends.py still runs).
+# agreement, whose quick sample in tests/test_backends.py still runs). Hypothesis uses the `mutation` profile
+# (few examples, derandomized) so a mutant's fate is reproducible.
 #
 #   dev/mutation.sh [SCRATCH_DIR]      # default /tmp/exportctl-mutation; needs `pip install mutmut==3.8.1`
 #   (cd SCRATCH_DIR && mutmut results)  # the survivors; `mutmut show NAME` shows one
@@ -24,6 +25,9 @@ cat >> pyproject.toml <<'TOML'
 [tool.mutmut]
 source_paths = ["exportctl"]
 also_copy = ["rules", "chips", "tests"]
+# A fork server that has only collected the tests: with plain fork, each mutant inherits the clean run's caches
+# (compiled durable-rules rulesets, the unit registry, rule-file checks) and code behind them never runs mutated.
+process_isolation = "forkserver"
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
 pytest_add_cli_args_test_selection = [
   "tests",

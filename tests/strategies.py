@@ -105,6 +105,7 @@ def throughput_value(key: str) -> st.SearchStrategy[Fraction]:
 AREA = decimals(20, 1200) | st.sampled_from([Fraction(814), Fraction(826), Fraction(500)])
 MEMORY_BANDWIDTH = decimals(0, 9000) | near([Fraction(t) for t in (1400, 1700, 6500)])
 LINK = decimals(0, 1200) | near([Fraction(t) for t in (300, 550, 600, 1100)])
+TRANSISTORS = st.integers(0, 200).map(lambda b: Fraction(b * 10**9)) | near([Fraction(30 * 10**9)])
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,9 @@ class ChipValues:
     die_area: Fraction | None = None
     memory_bandwidth: Fraction | None = None
     io: dict[str, Fraction | None] | None = None  # a None link rate is written as `unknown`
+    transistors: Fraction | None = None
+    package_area: Fraction | None = None
+    kind: str = "accelerator"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def with_(self, **changes: Any) -> ChipValues:
@@ -150,13 +154,31 @@ def chip_values(
         die_area=draw(_optional(AREA, missing)),
         memory_bandwidth=draw(_optional(MEMORY_BANDWIDTH, missing)),
         io=io,
+        transistors=draw(_optional(TRANSISTORS, missing)),
     )
+
+
+@st.composite
+def memory_values(draw: st.DrawFn, missing: bool = True) -> ChipValues:
+    """Exact values of a random HBM stack (kind: memory), the subject of us-2024-12."""
+    return ChipValues(
+        name=draw(st.sampled_from(("Test HBM3 stack", "HBM2E 8-high"))),
+        vendor=draw(st.sampled_from(("SK hynix", "Samsung", "Acme"))),
+        memory_bandwidth=draw(_optional(decimals(0, 2000) | near([Fraction(t) for t in (220, 410, 819)]), missing)),
+        package_area=draw(_optional(decimals(20, 400) | near([Fraction(t) for t in (110, 121)]), missing)),
+        kind="memory",
+    )
+
+
+def any_values(missing: bool = True) -> st.SearchStrategy[ChipValues]:
+    """An accelerator or a memory stack: what every round, us-2024-12 included, has something to say about."""
+    return chip_values(missing=missing) | memory_values(missing=missing)
 
 
 @st.composite
 def render(draw: st.DrawFn, values: ChipValues) -> dict[str, Any]:
     """A spec-sheet mapping for the values, every figure in a random equivalent unit."""
-    out: dict[str, Any] = {"name": values.name, "vendor": values.vendor, "kind": "accelerator"}
+    out: dict[str, Any] = {"name": values.name, "vendor": values.vendor, "kind": values.kind}
     if values.datacenter is not None:
         out["datacenter"] = values.datacenter
     if values.throughput is not None:
@@ -165,6 +187,10 @@ def render(draw: st.DrawFn, values: ChipValues) -> dict[str, Any]:
         out["die_area"] = draw(written_quantity(values.die_area, "area"))
     if values.memory_bandwidth is not None:
         out["memory"] = {"type": "HBM3", "bandwidth": draw(written_quantity(values.memory_bandwidth, "bandwidth"))}
+    if values.transistors is not None:
+        out["transistors"] = draw(exact_decimal(values.transistors))
+    if values.package_area is not None:
+        out["package_area"] = draw(written_quantity(values.package_area, "area"))
     if values.io is not None:
         out["io"] = {
             k: "unknown" if v is None else draw(written_quantity(v, "bandwidth")) for k, v in values.io.items()
@@ -182,10 +208,21 @@ _DELTA = st.sampled_from([Fraction(0), Fraction(1, 100), Fraction(1)]) | decimal
 
 
 @st.composite
-def raised(draw: st.DrawFn, values: ChipValues, throughput: bool = True, io: bool = False) -> ChipValues:
-    """The same chip with some throughput (and, with `io`, some known link rates) raised or added; nothing lowered."""
+def raised(
+    draw: st.DrawFn,
+    values: ChipValues,
+    throughput: bool = True,
+    io: bool = False,
+    memory: bool = False,
+    transistors: bool = False,
+) -> ChipValues:
+    """The same chip with some figures raised (or, where missing, added); nothing lowered."""
     changes: dict[str, Any] = {}
-    if throughput:
+    if memory and values.memory_bandwidth is not None:
+        changes["memory_bandwidth"] = values.memory_bandwidth + draw(_DELTA)
+    if transistors and values.transistors is not None:
+        changes["transistors"] = values.transistors + draw(st.integers(0, 10**11))
+    if throughput and values.kind == "accelerator":
         rates = dict(values.throughput or {})
         for key in THROUGHPUT_KEYS:
             if key in rates:
