@@ -8,6 +8,7 @@ so that `0.1` reaches the quantity parser exactly as written.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,9 @@ def _describe(exc: yaml.YAMLError) -> tuple[str | None, str]:
         where = f"line {mark.line + 1}" if mark else None
         problem = exc.problem or exc.context or "malformed YAML"
         if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
-            problem = f"unsupported YAML tag ({problem.split('tag')[-1].strip()}); tags are never executed"
+            quoted = re.search(r"'([^']*)'", problem)
+            tag = quoted.group(1).replace("tag:yaml.org,2002:", "!!") if quoted else "?"
+            problem = f"unsupported YAML tag {tag}; tags are never executed"
         elif (
             not isinstance(exc, yaml.constructor.ConstructorError)
             and "alias" not in problem

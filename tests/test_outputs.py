@@ -157,3 +157,19 @@ def test_help(run, golden, capsys, command):
         run(*([command] if command else []), "--help")
     assert stop.value.code == 0
     golden(f"help-{command or 'exportctl'}.txt", squeezed(capsys.readouterr().out))
+
+
+def test_every_hostile_sheet_gets_its_own_exact_message(run, golden):
+    # the error lines, word for word: file, line or field, and what is wrong (tests/fixtures/bad)
+    code, out, err = run("classify", "tests/fixtures/bad", "--format", "json")
+    assert code == 2 and json.loads(out) == []
+    golden("errors-bad-sheets.txt", err)
+
+
+def test_every_hostile_rule_folder_gets_its_own_exact_message(run, golden):
+    lines = []
+    for folder in sorted((ROOT / "tests" / "fixtures" / "bad-rules").iterdir()):
+        code, _, err = run("--rules", str(folder.relative_to(ROOT)), "classify", CHIPS[-1])
+        assert code == 2
+        lines.append(err)
+    golden("errors-bad-rules.txt", "".join(lines))

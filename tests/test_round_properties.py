@@ -43,7 +43,9 @@ def status(values: ChipValues, round_id: str, data: st.DataObject) -> str:
 
 def missing_slots(values: ChipValues) -> list[str]:
     """The figures a sheet leaves out (or writes as `unknown`) that a filling may supply."""
-    slots = [name for name in ("datacenter", "die_area", "memory_bandwidth", "transistors") if getattr(values, name) is None]
+    slots = [
+        name for name in ("datacenter", "die_area", "memory_bandwidth", "transistors") if getattr(values, name) is None
+    ]
     if values.kind == "accelerator":
         slots += ["throughput"] if values.throughput is None else []
         slots += ["io"] if values.io is None else [f"io.{k}" for k, v in values.io.items() if v is None]
