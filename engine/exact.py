@@ -81,6 +81,7 @@ class _Schema:
 
 def quantity(dimension: str) -> Any:
     """An Annotated field type for a quantity of the given dimension."""
+    # pragma: no mutate block (runs once at import, when pydantic builds the models; every validation test uses it)
     return Annotated[
         Exact,
         BeforeValidator(partial(parse_exact, dimension=dimension)),
@@ -91,6 +92,7 @@ def quantity(dimension: str) -> Any:
 
 def optional_quantity(dimension: str) -> Any:
     """Like quantity(), but `unknown` is accepted and kept as None."""
+    # pragma: no mutate block (runs once at import, like quantity())
     return Annotated[
         Exact | None,
         BeforeValidator(partial(parse_exact_or_unknown, dimension=dimension)),

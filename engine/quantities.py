@@ -25,7 +25,6 @@ def _build_registry() -> pint.UnitRegistry:
     registry.define("operation = [computation] = op")
     registry.define("OPS = operation / second")
     registry.define("FLOPS = operation / second")
-    registry.define("IOPS = operation / second")
     return registry
 
 

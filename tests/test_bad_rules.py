@@ -50,3 +50,12 @@ def test_a_rules_folder_that_does_not_exist_or_holds_no_rule_files_is_refused(ca
     for folder in (tmp_path / "missing", tmp_path):
         code = main(["--rules", str(folder), "classify", str(GOOD)])
         assert code == 2 and f"{folder}: rules: not a folder of rule files (*.yaml)" in capsys.readouterr().err
+
+
+def test_an_unknown_metric_with_no_close_name_gets_no_suggestion(capsys, tmp_path):
+    text = (FIXTURES / "bad-rules" / "unknown-metric" / "round.yaml").read_text()
+    assert "tpd" in text
+    (tmp_path / "round.yaml").write_text(text.replace("tpd", "zzzz"))
+    code = main(["--rules", str(tmp_path), "classify", str(GOOD)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.splitlines()[0].endswith("clauses[0] (a).when: unknown metric 'zzzz'")

@@ -133,7 +133,19 @@ def test_version(run):
     lines = out.splitlines()
     assert code == 0 and lines[0] == "exportctl 0.1.0"
     assert re.fullmatch(r"rules: \S+ \(8 rounds: us-2022-08, us-2022-10, .*, us-2026-01\)", lines[1])
-    assert re.fullmatch(r"decision backend: (durable-rules|python) \(available: .*python.*\)", lines[2])
+    from exportctl.decision import durable
+
+    if durable.available():
+        assert lines[2] == "decision backend: durable-rules (available: durable-rules, python)"
+    else:
+        assert lines[2] == "decision backend: python (available: python)"
+
+
+@pytest.mark.parametrize("backend", ["python", "durable-rules"])
+def test_each_backend_prints_the_same_results(run, backend):
+    _, default, _ = run("classify", *CHIPS, "--as-of", "2025-06-01", "--format", "json")
+    code, chosen, _ = run("classify", *CHIPS, "--as-of", "2025-06-01", "--format", "json", "--backend", backend)
+    assert code == 0 and chosen == default
 
 
 def test_no_command_prints_help_and_exit_2(run):

@@ -102,3 +102,21 @@ def test_the_rules_schema_takes_conditions_as_text_and_refuses_a_malformed_one(c
         assert validator.is_valid({**document, "clauses": [{**clause, "when": good}]}), good
     for bad in ("tpp", "4800 <= tpp", {"both": ["tpp >= 4800"]}):
         assert not validator.is_valid({**document, "clauses": [{**clause, "when": bad}]}), bad
+
+
+def test_a_condition_is_described_with_examples_the_engine_accepts(capsys):
+    from exportctl.rulebook import ClauseRef, ComparisonText, parse_condition
+
+    definitions = schema(capsys, "rules")["$defs"]
+    comparison, reference = definitions["ComparisonText"], definitions["ClauseRef"]
+    assert comparison["description"] == (
+        "metric operator threshold: >= <= > < == != in matches; a $name is a dated parameter"
+    )
+    assert comparison["examples"] == ["tpp >= 4800", "io_bandwidth >= 600 GB/s", "transistors >= $transistor_threshold"]
+    assert reference["examples"] == ["clause 3A090.a"]
+    for example in comparison["examples"]:
+        assert isinstance(parse_condition(example), ComparisonText)
+        assert jsonschema.Draft202012Validator(comparison).is_valid(example)
+    for example in reference["examples"]:
+        assert isinstance(parse_condition(example), ClauseRef)
+        assert jsonschema.Draft202012Validator(reference).is_valid(example)
