@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from . import decision as decisions
-from .classify import ChipLike, _as_loaded, combine, evaluate_chip, in_force
+from .classify import ChipLike, _as_loaded, classify_as_of
 from .rules import RuleSet
 
 
@@ -45,21 +45,16 @@ def timeline(
     loaded = _as_loaded(chip)
     changes: list[Change] = []
     for day in change_dates(rules):
-        results = [
-            evaluate_chip(p, loaded.spec, loaded.source, day, memo, rules.definitions)
-            for p in in_force(rules, day, rounds)
-        ]
-        applying = [r for r in results if r.applicable is not False]
-        if not applying:
-            if changes:  # nothing applies any more: say so
+        combined = classify_as_of(loaded, day, rules, rounds, memo)
+        if all(r.applicable is False for r in combined.results):
+            if changes and changes[-1].rounds:  # applied before, nothing applies any more: say so
                 changes.append(Change(day, "not-controlled", None, ()))
             continue
-        combined = combine(loaded.spec.name, loaded.source, day, results)
-        first = combined.deciding[0]
+        lead = combined.lead
         entry = Change(
             day,
             combined.status,
-            first.classification if combined.status == "controlled" else None,
+            lead.classification if lead and combined.status == "controlled" else None,
             tuple(r.round for r in combined.deciding),
         )
         if not changes or (changes[-1].status, changes[-1].classification) != (entry.status, entry.classification):
