@@ -98,7 +98,8 @@ def describe_dimension(dimensionality: Any) -> str:
     if not dimensionality:
         return "no dimension"
     return " * ".join(
-        f"{name.strip('[]')}^{format_number(Fraction(power))}" for name, power in dict(dimensionality).items()
+        name.strip("[]") + ("" if power == 1 else f"^{format_number(Fraction(power))}")
+        for name, power in dict(dimensionality).items()
     )
 
 

@@ -66,6 +66,7 @@ def test_the_chip_schema_refuses_a_figure_without_a_unit_and_a_negative_one(chip
 def test_a_link_rate_may_be_unknown_but_a_memory_bandwidth_may_not(chip_validator):
     base = as_json(FIXTURES / "sheets" / "good-h20-like.yaml")
     assert chip_validator.is_valid({**base, "io": {"pcie": "unknown"}})
+    assert not chip_validator.is_valid({**base, "io": {"pcie": "fast"}})
     assert not chip_validator.is_valid({**base, "memory": {"bandwidth": "unknown"}})
 
 
@@ -83,7 +84,15 @@ def test_a_plain_count_may_be_a_number(capsys, chip_validator):
     assert transistors["examples"] == ["2368"]
     base = as_json(FIXTURES / "sheets" / "good-h20-like.yaml")
     assert chip_validator.is_valid({**base, "transistors": 80000000000})
-    assert not chip_validator.is_valid({**base, "transistors": -1})
+    assert chip_validator.is_valid({**base, "transistors": 0})
+    for bad in (-1, [1], True):
+        assert not chip_validator.is_valid({**base, "transistors": bad}), bad
+
+
+def test_schemas_print_as_indented_json(capsys):
+    assert main(["schema", "chip"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "{" and lines[1].startswith('  "') and not lines[1].startswith("   ")
 
 
 def test_every_shipped_rule_file_validates_against_the_rules_schema(capsys):
