@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from exportctl.cli import main
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
 
@@ -59,3 +61,14 @@ def test_an_unknown_metric_with_no_close_name_gets_no_suggestion(capsys, tmp_pat
     code = main(["--rules", str(tmp_path), "classify", str(GOOD)])
     err = capsys.readouterr().err
     assert code == 2 and err.splitlines()[0].endswith("clauses[0] (a).when: unknown metric 'zzzz'")
+
+
+def test_a_derived_metric_over_an_unknown_metric_is_refused(capsys, tmp_path):
+    metrics = (ROOT / "rules" / "_metrics.yaml").read_text()
+    assert "divide: [tpp, die_area]" in metrics
+    (tmp_path / "_metrics.yaml").write_text(metrics.replace("divide: [tpp, die_area]", "divide: [tpp, die_aera]"))
+    shutil.copy(ROOT / "rules" / "us-2022-10.yaml", tmp_path)
+    code = main(["--rules", str(tmp_path), "classify", str(GOOD)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"{tmp_path / '_metrics.yaml'}: metrics.performance_density: derived from unknown metric 'die_aera'" in err

@@ -24,7 +24,9 @@ CHIPS = [
     "chips/nvidia/b200.yaml",
     "chips/nvidia/b30a.yaml",
     "chips/memory/skhynix-hbm3-24gb.yaml",
+    "chips/nvidia/rtx-4090.yaml",
     "tests/fixtures/sheets/good-h20-like.yaml",
+    "tests/fixtures/sheets/non-ascii-name.yaml",
 ]
 
 
@@ -55,7 +57,7 @@ def test_table_per_round(run, golden):
     code, out, err = run("classify", *CHIPS)
     assert code == 0
     golden("classify-table.txt", squeezed(out))
-    assert err.strip() == "8 inputs from 8 files: 8 chips evaluated, 48 results, 0 errors"
+    assert err.strip() == "10 inputs from 10 files: 10 chips evaluated, 60 results, 0 errors"
 
 
 def test_table_as_of_a_date(run, golden):
@@ -75,6 +77,30 @@ def test_jsonl_per_round(run, golden):
     rows = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and all(row["as_of"] for row in rows)
     golden("classify.jsonl", "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in without_today(rows)))
+
+
+def test_csv_as_of_a_date_has_a_row_per_round_in_force(run, golden):
+    code, out, _ = run("classify", *CHIPS, "--as-of", "2025-06-01", "--format", "csv")
+    assert code == 0
+    golden("classify-2025-06-01.csv", out)
+
+
+def test_before_any_round_nothing_is_controlled_and_no_round_decides(run):
+    code, out, _ = run("classify", CHIPS[0], "--as-of", "2020-01-01", "--format", "json")
+    (row,) = json.loads(out)
+    assert code == 0
+    assert (row["status"], row["classification"], row["deciding_rounds"], row["rounds"]) == (
+        "not-controlled",
+        None,
+        [],
+        [],
+    )
+
+
+def test_names_are_written_as_they_are_not_escaped(run):
+    for fmt in ("json", "jsonl", "csv"):
+        _, out, _ = run("classify", "tests/fixtures/sheets/non-ascii-name.yaml", "--format", fmt)
+        assert "Fixture 昇腾-like µarch" in out, fmt
 
 
 def test_json_as_of_a_date(run, golden):

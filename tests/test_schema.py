@@ -61,6 +61,9 @@ def test_the_chip_schema_refuses_a_figure_without_a_unit_and_a_negative_one(chip
     assert chip_validator.is_valid(base)
     for bad in ("4000", "-4 TB/s", "fast"):
         assert not chip_validator.is_valid({**base, "memory": {"bandwidth": bad}}), bad
+        assert not chip_validator.is_valid({**base, "throughput": {"fp8": bad}}), bad
+        assert not chip_validator.is_valid({**base, "throughput": {"fp8": {"rate": bad}}}), bad
+    assert chip_validator.is_valid({**base, "throughput": {"fp8": {"rate": "296 TFLOPS", "sparse": True}}})
 
 
 def test_a_link_rate_may_be_unknown_but_a_memory_bandwidth_may_not(chip_validator):

@@ -28,3 +28,9 @@ def test_figures_are_listed_by_dotted_path_as_written():
 def test_unsourced_figures_are_those_no_source_s_fields_cover():
     # a path is covered by itself or by a prefix (`io` covers io.nvlink); an unknown link has no figure to source
     assert load_chip(SHEET).unsourced_figures() == ["throughput.fp8", "memory.capacity", "transistors", "tpp"]
+
+
+def test_a_sheet_written_back_keeps_figures_as_written_and_unknown_links_as_unknown():
+    dumped = load_chip(SHEET).model_dump(mode="json", exclude_none=True)
+    assert dumped["io"] == {"nvlink": "400 GB/s", "pcie": "unknown"}
+    assert dumped["throughput"] == {"fp16": "100 TFLOPS", "fp8": {"rate": "400 TFLOPS", "sparse": True}}

@@ -1,0 +1,29 @@
+"""The decision-table analysis samples each metric at its lines, and enumerates the patterns a chip can produce."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from exportctl import load_rules
+from exportctl.analysis import _EPSILON, _samples, patterns
+
+from tests.conftest import FIXTURES
+
+PROGRAM_FOLDER = FIXTURES / "rules" / "analysis"
+
+
+def program():  # type: ignore[no-untyped-def]
+    return load_rules(PROGRAM_FOLDER)["test-analysis"]
+
+
+def test_a_number_is_sampled_at_just_below_at_and_just_above_its_line_then_zero_far_above_and_unknown():
+    line = Fraction(4800)
+    above = line + _EPSILON
+    assert _samples(program()) == {"tpp": [line - _EPSILON, line, above, Fraction(0), 2 * above + 1, None]}
+
+
+def test_patterns_cover_every_number_truth_with_every_free_text_truth():
+    found = patterns(program())
+    assert len(found) == 6 * 2
+    assert {p for p, _ in found} == {(n, t) for n in "TFU" for t in "TF"}
+    assert all(values["tpp"] is None for p, values in found if p[0] == "U")
