@@ -59,5 +59,5 @@ def test_a_bare_number_is_accepted_only_for_dimensionless():
 
 
 def test_a_speed_is_not_a_bandwidth_and_the_message_says_what_it_is():
-    with pytest.raises(QuantityError, match=r"got a unit of length\^1 \* time\^-1"):
+    with pytest.raises(QuantityError, match=r"got a unit of length \* time\^-1"):
         parse_quantity("900 furlongs/fortnight", "bandwidth")
