@@ -240,3 +240,62 @@ def raised(
                 links[key] = draw(LINK)
         changes["io"] = links if values.io is not None else None
     return values.with_(**changes)
+
+
+# --- rule files and condition trees -------------------------------------------------------------------------------
+
+# Leaves a rule author writes: (metric, unit written after the threshold, strategy for the threshold in that unit).
+_NUMBER_LEAVES = [
+    ("tpp", "", decimals(0, 6000) | near(_TPP_LINES)),
+    ("die_area", " mm^2", AREA),
+    ("memory_bandwidth", " GB/s", MEMORY_BANDWIDTH),
+    ("io_bandwidth", " GB/s", LINK),
+]
+ORDER = (">=", ">", "<", "<=", "==", "!=")
+
+
+@st.composite
+def comparison_text(draw: st.DrawFn) -> str:
+    """One leaf of a condition tree, as written in a rule file: `metric op threshold`."""
+    kind = draw(st.sampled_from(("number", "number", "number", "boolean", "text")))
+    if kind == "boolean":
+        return f"datacenter {draw(st.sampled_from(('==', '!=')))} {draw(st.sampled_from(('true', 'false')))}"
+    if kind == "text":
+        if draw(st.booleans()):
+            return f"vendor {draw(st.sampled_from(('==', '!=')))} {draw(st.sampled_from(VENDORS))}"
+        chosen = draw(st.lists(st.sampled_from(VENDORS), min_size=1, max_size=3, unique=True))
+        return f"vendor in [{', '.join(chosen)}]"
+    metric, unit, values = draw(st.sampled_from(_NUMBER_LEAVES))
+    return f"{metric} {draw(st.sampled_from(ORDER))} {decimal_text(draw(values))}{unit}"
+
+
+def condition_trees(max_leaves: int = 8) -> st.SearchStrategy[Any]:
+    """Condition trees in rule-file form: a leaf, or {all: [...]}, {any: [...]}, {not: ...}."""
+    return st.recursive(
+        comparison_text(),
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"all": xs}),
+            st.lists(inner, min_size=1, max_size=3).map(lambda xs: {"any": xs}),
+            inner.map(lambda x: {"not": x}),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+def rule_file(when: Any, round_id: str = "test-generated") -> dict[str, Any]:
+    """A minimal round whose one clause controls what `when` describes."""
+    return {
+        "id": round_id,
+        "title": "generated round",
+        "instrument": "test",
+        "citation": "none",
+        "provenance": "published",
+        "dates": {"effective": "2020-01-01"},
+        "destinations": {"countries": ["CN"]},
+        "sources": [{"title": "hypothesis"}],
+        "clauses": [{"id": "c", "when": when, "outcome": {"status": "controlled"}, "text": "generated"}],
+    }
+
+
+def rule_files() -> st.SearchStrategy[dict[str, Any]]:
+    return condition_trees().map(rule_file)

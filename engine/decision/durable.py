@@ -45,38 +45,70 @@ def _node_field(j: int) -> str:
     return f"n{j}"
 
 
+FLIP = {"T": "F", "F": "T", "U": "U"}
+
+
+def flatten(nodes: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
+    """The program's nodes with every composite nested in a composite lifted into a chain node of its own.
+
+    durable-rules expands each rule's expression to disjunctive normal form and refuses one that grows too large
+    (error 113); with composites only over leaves, references and negations of them, every expression below
+    stays linear in the number of children.
+    """
+    out: list[tuple[str, Node]] = []
+
+    def lift(node: Node, top: bool) -> Node:
+        kind = node[0]
+        if kind == "not":
+            return ("not", lift(node[1], False))
+        if kind in ("all", "any"):
+            flat = (kind, tuple(lift(child, False) for child in node[1]))
+            if top:
+                return flat
+            name = f"~{len(out)}"
+            out.append((name, flat))
+            return ("ref", name)
+        return node
+
+    for nid, node in nodes:
+        out.append((nid, lift(node, True)))
+    return out
+
+
 class _Exprs:
-    """Durable-rules expressions for T(node), F(node) and U(node) (Kleene logic)."""
+    """Durable-rules expressions for T(node), F(node) and U(node) (Kleene logic) over direct children."""
 
     def __init__(self, ids: dict[str, int]) -> None:
         self.ids = ids
         self.m = _lang.m  # type: ignore[union-attr]
 
-    def leaf(self, name: str, value: str) -> Any:
-        return getattr(self.m, name) == value
-
     def name(self, node: Node) -> str:
         return _field(node[1]) if node[0] == "cmp" else _node_field(self.ids[node[1]])
 
-    def expr(self, node: Node, want: str) -> Any:
+    def is_(self, node: Node, value: str, negate: bool = False) -> Any:
+        """A leaf, reference, constant or negation of one has (or, with negate, has not) this value."""
         kind = node[0]
-        if kind in ("cmp", "ref"):
-            return self.leaf(self.name(node), want)
+        if kind == "not":
+            return self.is_(node[1], FLIP[value], negate)
         if kind == "const":
             # a constant still needs an expression: compare the marker, true or false as wanted
-            return (self.m.t == "ev") if node[1] == want else (self.m.t == "never")
-        if kind == "not":
-            return self.expr(node[1], {"T": "F", "F": "T", "U": "U"}[want])
+            return (self.m.t == "ev") if (node[1] == value) != negate else (self.m.t == "never")
+        field = getattr(self.m, self.name(node))
+        return (field != value) if negate else (field == value)
+
+    def expr(self, node: Node, want: str) -> Any:
+        kind = node[0]
+        if kind not in ("all", "any"):
+            return self.is_(node, want)
         children = node[1]
-        conj = kind == "all"
-        decisive, absorbing = ("F", "T") if conj else ("T", "F")
-        if want == absorbing:
-            return _fold(lambda a, b: a & b, [self.expr(c, want) for c in children])
-        if want == decisive:
-            return _fold(lambda a, b: a | b, [self.expr(c, want) for c in children])
-        not_decisive = [self.expr(c, absorbing) | self.expr(c, "U") for c in children]
-        some_unknown = _fold(lambda a, b: a | b, [self.expr(c, "U") for c in children])
-        return _fold(lambda a, b: a & b, not_decisive) & some_unknown
+        decisive, absorbing = ("F", "T") if kind == "all" else ("T", "F")
+        if want == absorbing:  # every child is
+            return _fold(lambda a, b: a & b, [self.is_(c, want) for c in children])
+        if want == decisive:  # some child is
+            return _fold(lambda a, b: a | b, [self.is_(c, want) for c in children])
+        # unknown: no child decisive, some child unknown
+        none_decisive = _fold(lambda a, b: a & b, [self.is_(c, decisive, negate=True) for c in children])
+        return none_decisive & _fold(lambda a, b: a | b, [self.is_(c, "U") for c in children])
 
 
 def _fold(op: Any, items: list[Any]) -> Any:
@@ -89,6 +121,8 @@ def _fold(op: Any, items: list[Any]) -> Any:
 class DurableBackend:
     name = "durable-rules"
     _compiled: ClassVar[dict[str, str]] = {}
+    # chain position of each of a program's own nodes (lifted nodes come before their parents), by program key
+    _positions: ClassVar[dict[str, dict[str, int]]] = {}
     _lock = threading.Lock()
     _counter = itertools.count()
 
@@ -99,11 +133,13 @@ class DurableBackend:
                 return name
             assert _lang is not None
             m = _lang.m
-            ids = {nid: j for j, (nid, _) in enumerate(program.nodes)}
+            chain = flatten(program.nodes)
+            ids = {nid: j for j, (nid, _) in enumerate(chain)}
+            self._positions[program.key] = {nid: ids[nid] for nid, _ in program.nodes}
             exprs = _Exprs(ids)
             with _lang.ruleset(name):
                 previous = None
-                for j, (nid, node) in enumerate(program.nodes):
+                for j, (_nid, node) in enumerate(chain):
                     for value in ("T", "F", "U"):
                         ready = (m.t == "ev") & -getattr(m, _node_field(j))
                         if previous is not None:
@@ -144,7 +180,7 @@ class DurableBackend:
                 finally:
                     _lang.delete_state(name, sid)
             if state and state.get("r_done"):
-                return {nid: state[f"r_{_node_field(j)}"] for j, (nid, _) in enumerate(program.nodes)}
+                return {nid: state[f"r_{_node_field(j)}"] for nid, j in self._positions[program.key].items()}
             DurableBackend.retries += 1
         detail = state.get("exception", state) if isinstance(state, dict) else state
         raise RuntimeError(f"durable-rules did not finish the decision chain for {pattern}: {detail}")
