@@ -70,6 +70,7 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("duplicate-key.yaml", "duplicate key 'die_area'"),
         ("alias-bomb.yaml", "YAML aliases (*a) are not allowed"),
         ("empty.yaml", "file is empty"),
+        ("binary.yaml", "binary file (contains NUL bytes), not YAML text"),
         ("invalid-utf8.yaml", "not valid UTF-8"),
         ("zero-area.yaml", "die_area: must be greater than zero"),
         ("inf.yaml", "throughput.fp16.rate: not a finite number"),
