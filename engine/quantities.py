@@ -95,8 +95,6 @@ def describe_dimension(dimensionality: Any) -> str:
     for dim in DIMENSIONS.values():
         if dim.dimensionality == dimensionality:
             return dim.name.replace("_", " ")
-    if not dimensionality:
-        return "no dimension"
     return " * ".join(
         name.strip("[]") + ("" if power == 1 else f"^{format_number(Fraction(power))}")
         for name, power in dict(dimensionality).items()

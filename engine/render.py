@@ -19,7 +19,7 @@ STYLE = {"controlled": "bold red", "review": "yellow", "indeterminate": "magenta
 def _decisive_text(result: Result) -> str:
     decisive = result.decisive
     if not decisive:
-        return "outside the round's scope" if result.applicable is False else ""
+        return ""
     # prefer a condition that held (controlled) or failed (not controlled), the one that decided
     want = {"controlled": True, "not-controlled": False}.get(result.status)
     matching = [c for c in decisive if c.holds is want] or decisive
@@ -30,7 +30,8 @@ def _decisive_text(result: Result) -> str:
 
 def table(results: Sequence[Result | Combined], console: Console) -> None:
     """One row per chip (and round), grouped by status, strictest group first, with counts."""
-    ordered = sorted(results, key=lambda r: (-SEVERITY[r.status], r.chip, getattr(r, "round", "")))
+    # stable: a chip's rows keep the order of the rounds
+    ordered = sorted(results, key=lambda r: (-SEVERITY[r.status], r.chip))
     grid = Table(show_lines=False, expand=False, pad_edge=False, box=None, show_header=True)
     grid.add_column("chip", overflow="fold", max_width=26)
     grid.add_column("decided by", overflow="fold", max_width=16)

@@ -5,6 +5,7 @@ Every figure is kept exactly as written and as an exact value; anything absent i
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -108,8 +109,6 @@ class ChipSpec(_Strict):
     @field_validator("throughput", "io")
     @classmethod
     def _keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
-        import re
-
         for key in value or {}:
             if not isinstance(key, str) or not re.match(_KEY, key):
                 raise ValueError(f"key {key!r} must be lower-case letters, digits and underscores")
@@ -146,11 +145,7 @@ class ChipSpec(_Strict):
         covered = [f for s in self.sources for f in (s.fields or [])]
 
         def is_covered(path: str) -> bool:
-            plain = path.replace("[", ".").replace("]", "").split(".")
-            for field in covered:
-                parts = field.split(".")
-                if plain[: len(parts)] == parts or (parts[0] == "dies" and plain[0] == "dies"):
-                    return True
-            return False
+            plain = re.sub(r"\[\d+\]", "", path).split(".")  # dies[1].area is covered by `dies.area` or `dies`
+            return any(plain[: len(parts)] == parts for parts in (f.split(".") for f in covered))
 
         return [path for path, value in self.figures().items() if value is not None and not is_covered(path)]
