@@ -17,6 +17,7 @@ GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
     [
         ("unknown-metric", "clauses[0] (a).when: unknown metric 'tpd'; did you mean 'tpp'?"),
         ("wrong-dimension", "clauses[0] (a).when: threshold '1400 mm^2': expected a bandwidth"),
+        ("wrong-dimension-density", "threshold '2 GB/s': expected a bandwidth density (e.g. 2 GB/s/mm^2), got a unit"),
         ("cycle", "clauses refer to each other in a cycle: a -> b -> a"),
         ("unknown-clause", "clauses[0] (a).when: refers to unknown clause '3A090.z'"),
         ("unreachable", "clauses[0] (a): unreachable: no combination of values makes this clause hold"),
