@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__, decision, render, resources
 from .classify import classify, classify_as_of
@@ -110,11 +111,11 @@ def _timeline(args: argparse.Namespace, rules: RuleSet, out: Console) -> int:
         print(json.dumps(data, indent=2))
     else:
         for chip, changes in rows:
-            out.print(f"[bold]{chip.spec.name}[/]  ({chip.source})", highlight=False)
+            out.print(f"[bold]{escape(chip.spec.name)}[/]  ({escape(chip.source)})", highlight=False)
             for change in changes:
                 what = change.status + (f" {change.classification}" if change.classification else "")
                 by = ", ".join(change.rounds) or "no round applies"
-                out.print(f"  from {change.since}: {what}  ({by})", highlight=False)
+                out.print(escape(f"  from {change.since}: {what}  ({by})"), highlight=False)
     for exc in report.errors:
         print(f"error: {exc}", file=sys.stderr)
     return EXIT_INPUT if report.errors else EXIT_OK
@@ -146,12 +147,13 @@ def _rules_list(rules: RuleSet, out: Console) -> None:
 def _explain(rules: RuleSet, round_id: str, out: Console) -> None:
     program = rules[round_id]
     r = program.round
-    out.print(f"[bold]{r.id}[/]  {r.citation}  ({r.provenance})\n{r.title}", highlight=False)
+    out.print(f"[bold]{escape(r.id)}[/]  {escape(r.citation)}  ({r.provenance})\n{escape(r.title)}", highlight=False)
     out.print(f"in force {r.dates.effective} .. {r.dates.ends or '-'}", highlight=False)
     from .rulebook import condition_text
 
     if r.applies_to:
-        out.print(f"\n[bold]applies to[/]: {condition_text(r.applies_to.when)}\n  {r.applies_to.text}", highlight=False)
+        when, text = escape(condition_text(r.applies_to.when)), escape(r.applies_to.text)
+        out.print(f"\n[bold]applies to[/]: {when}\n  {text}", highlight=False)
     for clause in r.clauses:
         outcome = ""
         if clause.outcome:
@@ -159,11 +161,8 @@ def _explain(rules: RuleSet, round_id: str, out: Console) -> None:
             outcome = " -> " + ", ".join(
                 x for x in (o.status, o.classification, o.license_exception, o.license_review) if x
             )
-        out.print(
-            f"\n[bold]{clause.id}[/]{outcome}\n  when {condition_text(clause.when)}\n  text: {clause.text.strip()}",
-            highlight=False,
-            markup=True,
-        )
+        when, text = escape(condition_text(clause.when)), escape(clause.text.strip())
+        out.print(f"\n[bold]{escape(clause.id)}[/]{escape(outcome)}\n  when {when}\n  text: {text}", highlight=False)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .result import SEVERITY, Combined, Result
@@ -51,12 +52,12 @@ def table(results: Sequence[Result | Combined], console: Console) -> None:
             why = _decisive_text(first) if first else "no round in force applies"
             if first and first.missing:
                 why += f" [missing: {', '.join(first.missing)}]"
-            grid.add_row(item.chip, rounds, _class(first), why)
+            grid.add_row(escape(item.chip), rounds, escape(_class(first)), escape(why))
         else:
             why = _decisive_text(item)
             if item.missing:
                 why += f" [missing: {', '.join(item.missing)}]"
-            grid.add_row(item.chip, item.round, _class(item), why)
+            grid.add_row(escape(item.chip), item.round, escape(_class(item)), escape(why))
     console.print(grid)
     # one line per chip (a chip can be indeterminate under several rounds), naming every figure that would decide it
     wanted: dict[tuple[str, str], set[str]] = {}
@@ -68,7 +69,7 @@ def table(results: Sequence[Result | Combined], console: Console) -> None:
     if wanted:
         console.print("\n[magenta]Indeterminate: these figures, once published, would decide them[/]")
         for (chip, _), missing in sorted(wanted.items()):
-            console.print(f"  {chip}: {', '.join(sorted(missing)) or '-'}", highlight=False)
+            console.print(escape(f"  {chip}: {', '.join(sorted(missing)) or '-'}"), highlight=False)
 
 
 def _class(result: Result | None) -> str:
