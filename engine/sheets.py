@@ -24,10 +24,6 @@ class LoadedChip:
     source: str
     index: int | None = None
 
-    @property
-    def label(self) -> str:
-        return self.source if self.index is None else f"{self.source}[{self.index}]"
-
 
 @dataclass
 class LoadReport:

@@ -102,7 +102,19 @@ class ChipSpec(_Strict):
     def _year_or_date(cls, value: Any) -> Any:
         if isinstance(value, str) and value.strip().isdigit():
             value = int(value)
-        if isinstance(value, int) and not isinstance(value, bool) and not 1950 <= value <= 2100:
+        elif isinstance(value, str):
+            try:
+                value = date.fromisoformat(value.strip())
+            except ValueError:
+                pass
+        if value is None or isinstance(value, date):
+            return value
+        if not isinstance(value, int) or isinstance(value, bool):
+            # pydantic reports only ValueError as a field error; a TypeError would escape as a crash
+            raise ValueError(  # noqa: TRY004
+                f"expected a year (e.g. 2023) or a date (e.g. 2023-10-17), got {value!r}"
+            )
+        if not 1950 <= value <= 2100:
             raise ValueError(f"not a plausible year: {value}")
         return value
 

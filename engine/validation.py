@@ -27,21 +27,24 @@ def field_path(loc: tuple[int | str, ...]) -> str:
 
 def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseModel] | None:
     """The pydantic model that owns the last element of loc, for did-you-mean suggestions."""
-    current: Any = model
+    annotation: Any = model
     for part in loc[:-1]:
-        if isinstance(part, int):
-            continue
-        if not (isinstance(current, type) and issubclass(current, BaseModel)) or part not in current.model_fields:
-            return None
-        current = _inner_model(current.model_fields[part].annotation)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+        annotation = _step(annotation, part)
+    found = _step(annotation, None)
+    return found if isinstance(found, type) and issubclass(found, BaseModel) else None
 
 
-def _inner_model(annotation: Any) -> Any:
+def _step(annotation: Any, part: int | str | None) -> Any:
+    """One step down a location: a model's field, or the item of a list or dict (None: just unwrap Optional)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
+        if part is None:
+            return annotation
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return None if field is None else field.annotation
+    if part is not None and typing.get_origin(annotation) in (list, dict):
+        return typing.get_args(annotation)[-1]
+    for arg in typing.get_args(annotation):  # X | None
+        found = _step(arg, part) if arg is not type(None) else None
         if found is not None:
             return found
     return None
@@ -50,7 +53,6 @@ def _inner_model(annotation: Any) -> Any:
 def describe_error(model: type[BaseModel], error: Any) -> tuple[str, str]:
     """(field, message) for one pydantic error, in an analyst's words."""
     loc = tuple(part for part in error["loc"] if not (isinstance(part, str) and part.startswith("function-")))
-    loc = tuple(p for p in loc if p not in ("str", "int", "bool", "dict[str,any]", "list[...]", "Rate", "Exact"))
     kind = error["type"]
     field = field_path(loc)
     if kind == "extra_forbidden":
@@ -65,9 +67,7 @@ def describe_error(model: type[BaseModel], error: Any) -> tuple[str, str]:
         return field, f"unknown field {loc[-1]!r}{hint}"
     if kind == "missing":
         return field, "required field is missing"
-    message = str(error["msg"])
-    for prefix in ("Value error, ", "Assertion failed, "):
-        message = message.removeprefix(prefix)
+    message = str(error["msg"]).removeprefix("Value error, ")
     if kind in ("model_type", "dict_type") and "input" in error:
         message = f"expected a mapping (key: value), got {type(error['input']).__name__}"
     return field, message

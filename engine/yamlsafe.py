@@ -35,6 +35,17 @@ class _ExactLoader(yaml.SafeLoader):
             )
         return super().compose_node(parent, index)
 
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        # PyYAML's scalar constructors raise plain ValueError for 2023-13-45 or an integer of 5,000 digits
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError) as exc:
+            text = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+            reason = str(exc).split(";")[0]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot read {text!r}: {reason}", node.start_mark
+            ) from None
+
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
             seen: dict[Any, Any] = {}

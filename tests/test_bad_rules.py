@@ -22,6 +22,10 @@ GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
         ("unknown-clause", "clauses[0] (a).when: refers to unknown clause '3A090.z'"),
         ("unreachable", "clauses[0] (a): unreachable: no combination of values makes this clause hold"),
         ("overlapping", "clauses[1] (b): overlaps clause 'a': both hold when tpp="),
+        (
+            "unknown-key",
+            "clauses[0].outcome.clasification: unknown field 'clasification'; did you mean 'classification'?",
+        ),
         ("overlay-unknown", "overlays: no round 'us-1999-01' in this folder (known: test-overlay-unknown)"),
     ],
 )

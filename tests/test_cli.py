@@ -76,6 +76,16 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("inf.yaml", "throughput.fp16.rate: not a finite number"),
         ("huge-exponent.yaml", "memory.bandwidth: number out of range"),
         ("unknown-unit.yaml", "io.nvlink: unknown unit"),
+        ("unknown-key-no-match.yaml", "zzzz: unknown field 'zzzz'; known fields: datacenter, die_area, dies, io,"),
+        ("die-typo.yaml", "dies[1].non_planer: unknown field 'non_planer'; did you mean 'non_planar'?"),
+        ("rate-typo.yaml", "throughput.fp8.sparce: unknown field 'sparce'; did you mean 'sparse'?"),
+        ("source-typo.yaml", "sources[0].feilds: unknown field 'feilds'; did you mean 'fields'?"),
+        ("not-a-mapping.yaml", "memory: expected a mapping (key: value), got int"),
+        ("top-level-list.yaml", "expected a mapping of fields at the top level, got list"),
+        ("bad-key.yaml", "io: key 'NVLink' must be lower-case letters, digits and underscores"),
+        ("impossible-date.yaml", "line 3: cannot read '2023-13-45': month must be in 1..12"),
+        ("huge-integer.yaml", "line 3: cannot read '9999999999999999999999999999999999999999...': Exceeds the limit"),
+        ("released-words.yaml", "released: expected a year (e.g. 2023) or a date (e.g. 2023-10-17), got 'next spring'"),
     ],
 )
 def test_a_bad_sheet_gets_one_clear_error_exit_2_and_the_good_one_is_still_evaluated(capsys, name, fragment):
@@ -84,6 +94,16 @@ def test_a_bad_sheet_gets_one_clear_error_exit_2_and_the_good_one_is_still_evalu
     assert f"{BAD / name}" in err and fragment in err
     assert [r["chip"] for r in json.loads(out)] == ["Fixture H20-like"] * len(default_rounds())
     assert f"2 inputs from 2 files: 1 chips evaluated, {len(default_rounds())} results, 1 errors" in err
+
+
+def test_several_errors_in_one_sheet_are_named_first_three_more_and_a_count_of_the_rest(capsys):
+    code, _, err = run(capsys, "classify", str(BAD / "many-errors.yaml"))
+    assert code == 2
+    assert (
+        "many-errors.yaml: released: not a plausible year: 1800; also die_area: expected an area (e.g. 814 mm^2 or"
+        " 8.14 cm^2), got a unit of bandwidth ('GB/s'); transistors: must not be negative: '-5'; memory.bandwidth:"
+        " expected a bandwidth (e.g. 900 GB/s or 4.0 TB/s), got a unit of area ('mm^2'); and 2 more\n"
+    ) in err
 
 
 def test_whole_bad_folder_counts_every_input(capsys):

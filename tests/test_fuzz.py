@@ -80,3 +80,25 @@ def test_any_document_is_a_round_or_a_rule_file_error(document):
 def test_a_dumped_document_survives_the_text_path(document):
     text = yaml.safe_dump(document)
     _only_input_errors(lambda: parse_chip(parse_yaml(text, "<fuzz>"), "<fuzz>"))
+
+
+# Scalars PyYAML resolves by their shape (dates, times, integers in any base), with impossible parts or sizes
+SCALAR_SHAPES = st.one_of(
+    st.builds("{}-{:02}-{:02}".format, st.integers(0, 9999), st.integers(0, 99), st.integers(0, 99)),
+    st.builds(
+        "2023-10-17 {}:{:02}:{:02} {}".format,
+        st.integers(0, 99),
+        st.integers(0, 99),
+        st.integers(0, 99),
+        st.sampled_from(["", "Z", "+99:00", "-05:00"]),
+    ),
+    st.builds(lambda n: "9" * n, st.integers(1, 6000)),
+    st.builds("{}{}".format, st.sampled_from(["0x", "0o", "0b", "-0x", "+"]), st.text("0123456789abcdef_", max_size=9)),
+    st.builds("{}:{:02}:{:02}".format, st.integers(0, 999), st.integers(0, 99), st.integers(0, 99)),
+)
+
+
+@given(st.sampled_from(KEYS), SCALAR_SHAPES)
+def test_any_scalar_text_is_read_or_an_input_error(key, scalar):
+    text = f"name: x\nvendor: y\n{key}: {scalar}\n"
+    _only_input_errors(lambda: parse_chip(parse_yaml(text, "<fuzz>"), "<fuzz>"))
