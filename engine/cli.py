@@ -133,9 +133,10 @@ def _rules_list(rules: RuleSet, out: Console) -> None:
     from rich.table import Table
 
     grid = Table(pad_edge=False)
-    widths = {"round": 20, "citation": 16, "provenance": 11, "in force": 24, "title": 34}
-    for column, width in widths.items():
-        grid.add_column(column, overflow="fold", max_width=width)
+    # identifiers stay whole; prose folds to fit the terminal
+    for column, whole in (("round", True), ("citation", False), ("provenance", True), ("in force", False)):
+        grid.add_column(column, no_wrap=whole)
+    grid.add_column("title", overflow="fold")
     for program in rules:
         r = program.round
         until = r.dates.ends.isoformat() if r.dates.ends else "-"

@@ -33,7 +33,7 @@ def table(results: Sequence[Result | Combined], console: Console) -> None:
     """One row per chip (and round), grouped by status, strictest group first, with counts."""
     # stable: a chip's rows keep the order of the rounds
     ordered = sorted(results, key=lambda r: (-SEVERITY[r.status], r.chip))
-    grid = Table(show_lines=False, expand=False, pad_edge=False, box=None, show_header=True)
+    grid = Table(pad_edge=False, box=None)
     grid.add_column("chip", overflow="fold", max_width=26)
     grid.add_column("decided by", overflow="fold", max_width=16)
     grid.add_column("class", overflow="fold", max_width=16)
@@ -43,7 +43,7 @@ def table(results: Sequence[Result | Combined], console: Console) -> None:
     for item in ordered:
         if item.status != current:
             current = item.status
-            grid.add_row(f"[{STYLE[current]}]{current.upper()} ({counts[current]})[/]", "", "", "")
+            grid.add_row(f"[{STYLE[current]}]{current.upper()} ({counts[current]})[/]")
         if isinstance(item, Combined):
             first = item.lead
             rounds = first.round if first else "-"

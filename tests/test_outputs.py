@@ -72,6 +72,19 @@ def test_table_as_of_a_date(run, golden):
     golden("classify-table-2025-06-01.txt", trimmed(out))
 
 
+def test_table_in_a_narrow_terminal_folds_long_cells_instead_of_cutting_them(run, golden, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "72")
+    code, out, _ = run("classify", *CHIPS, "--as-of", "2025-06-01")
+    assert code == 0
+    golden("classify-table-narrow.txt", trimmed(out))
+
+
+def test_table_on_a_date_before_any_round_says_none_applies(run, golden):
+    code, out, _ = run("classify", *CHIPS[:2], "--as-of", "2022-01-01")
+    assert code == 0
+    golden("classify-table-2022-01-01.txt", trimmed(out))
+
+
 def test_csv(run, golden):
     code, out, _ = run("classify", *CHIPS, "--format", "csv")
     assert code == 0
@@ -153,6 +166,13 @@ def test_rules_list(run, golden):
     golden("rules.txt", trimmed(out))
 
 
+def test_rules_list_in_a_narrow_terminal_keeps_round_ids_whole(run, golden, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run("rules")
+    assert code == 0
+    golden("rules-narrow.txt", trimmed(out))
+
+
 @pytest.mark.parametrize("round_id", ["us-2022-08", "us-2023-10", "us-2024-12", "us-2025-04", "us-2026-01"])
 def test_explain(run, golden, round_id):
     code, out, _ = run("explain", round_id)
@@ -171,6 +191,24 @@ def test_version(run):
         assert lines[2] == "decision backend: durable-rules (available: durable-rules, python)"
     else:
         assert lines[2] == "decision backend: python (available: python)"
+
+
+def test_where_durable_rules_does_not_import_the_python_backend_decides_and_asking_for_durable_says_why(
+    run, monkeypatch
+):
+    # as on Python 3.13, where durable-rules 2.0.28 does not build
+    from exportctl import decision
+    from exportctl.decision import durable
+
+    monkeypatch.setattr(durable, "_lang", None)
+    monkeypatch.setattr(durable, "_IMPORT_ERROR", "ModuleNotFoundError: No module named 'durable'")
+    monkeypatch.setattr(decision, "_default", None)
+    assert decision.available_backends() == ["python"]
+    assert decision.make_backend().name == "python"
+    code, out, _ = run("--version")
+    assert code == 0 and out.splitlines()[2] == "decision backend: python (available: python)"
+    with pytest.raises(RuntimeError, match=r"durable-rules is not available here: ModuleNotFoundError: No module"):
+        decision.make_backend("durable-rules")
 
 
 @pytest.mark.parametrize("backend", ["python", "durable-rules"])

@@ -132,3 +132,17 @@ def test_a_condition_is_described_with_examples_the_engine_accepts(capsys):
     for example in reference["examples"]:
         assert isinstance(parse_condition(example), ClauseRef)
         assert jsonschema.Draft202012Validator(reference).is_valid(example)
+
+
+def test_the_schema_takes_an_exponent_in_either_case_and_leaves_unknown_to_links(chip_validator):
+    base = as_json(FIXTURES / "sheets" / "good-h20-like.yaml")
+    for good in ("4e3 GB/s", "4E3 GB/s", "4.0e+3 GB/s"):
+        assert chip_validator.is_valid({**base, "memory": {"bandwidth": good}}), good
+    assert not chip_validator.is_valid({**base, "throughput": {"fp8": "unknown"}})
+    assert not chip_validator.is_valid({**base, "throughput": {"fp8": {"rate": "unknown"}}})
+
+
+def test_a_two_word_dimension_is_described_in_words():
+    from exportctl.exact import json_schema
+
+    assert json_schema("bandwidth_density")["description"] == "bandwidth density with a unit, e.g. 2 GB/s/mm^2"
