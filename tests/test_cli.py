@@ -106,6 +106,13 @@ def test_several_errors_in_one_sheet_are_named_first_three_more_and_a_count_of_t
     ) in err
 
 
+def test_a_python_tag_is_refused_and_never_run(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # the tag would run `touch pwned-by-yaml` here
+    code, _, err = run(capsys, "classify", str((BAD / "python-tag.yaml").resolve()))
+    assert code == 2 and "unsupported YAML tag !!python/object/apply:os.system; tags are never executed" in err
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_whole_bad_folder_counts_every_input(capsys):
     code, out, err = run(capsys, "classify", str(BAD), "--format", "json")
     files = len(list(BAD.glob("*.yaml")))
