@@ -111,11 +111,11 @@ def _timeline(args: argparse.Namespace, rules: RuleSet, out: Console) -> int:
         print(json.dumps(data, indent=2))
     else:
         for chip, changes in rows:
-            out.print(f"[bold]{escape(chip.spec.name)}[/]  ({escape(chip.source)})", highlight=False)
+            out.print(f"[bold]{escape(chip.spec.name)}[/]  ({escape(chip.source)})")
             for change in changes:
                 what = change.status + (f" {change.classification}" if change.classification else "")
                 by = ", ".join(change.rounds) or "no round applies"
-                out.print(escape(f"  from {change.since}: {what}  ({by})"), highlight=False)
+                out.print(escape(f"  from {change.since}: {what}  ({by})"))
     for exc in report.errors:
         print(f"error: {exc}", file=sys.stderr)
     return EXIT_INPUT if report.errors else EXIT_OK
@@ -148,13 +148,13 @@ def _rules_list(rules: RuleSet, out: Console) -> None:
 def _explain(rules: RuleSet, round_id: str, out: Console) -> None:
     program = rules[round_id]
     r = program.round
-    out.print(f"[bold]{escape(r.id)}[/]  {escape(r.citation)}  ({r.provenance})\n{escape(r.title)}", highlight=False)
-    out.print(f"in force {r.dates.effective} .. {r.dates.ends or '-'}", highlight=False)
+    out.print(f"[bold]{escape(r.id)}[/]  {escape(r.citation)}  ({r.provenance})\n{escape(r.title)}")
+    out.print(f"in force {r.dates.effective} .. {r.dates.ends or '-'}")
     from .rulebook import condition_text
 
     if r.applies_to:
         when, text = escape(condition_text(r.applies_to.when)), escape(r.applies_to.text)
-        out.print(f"\n[bold]applies to[/]: {when}\n  {text}", highlight=False)
+        out.print(f"\n[bold]applies to[/]: {when}\n  {text}")
     for clause in r.clauses:
         outcome = ""
         if clause.outcome:
@@ -163,12 +163,14 @@ def _explain(rules: RuleSet, round_id: str, out: Console) -> None:
                 x for x in (o.status, o.classification, o.license_exception, o.license_review) if x
             )
         when, text = escape(condition_text(clause.when)), escape(clause.text.strip())
-        out.print(f"\n[bold]{escape(clause.id)}[/]{escape(outcome)}\n  when {when}\n  text: {text}", highlight=False)
+        out.print(f"\n[bold]{escape(clause.id)}[/]{escape(outcome)}\n  when {when}\n  text: {text}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    out = Console(width=None, soft_wrap=False)
+    # colour marks structure (headings, status groups) only; rich's number and date highlighting would recolour
+    # figures and rule text
+    out = Console(highlight=False)
     err = Console(stderr=True)
     try:
         if args.command == "schema":

@@ -19,6 +19,10 @@ from .errors import InputError
 MAX_BYTES = 8 * 1024 * 1024
 
 
+class _Refused(yaml.MarkedYAMLError):
+    """One of our refusals (alias, duplicate key, unreadable scalar): its problem is already the message."""
+
+
 class _ExactLoader(yaml.SafeLoader):
     """SafeLoader minus float resolution, aliases and duplicate keys."""
 
@@ -30,7 +34,7 @@ class _ExactLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
-            raise yaml.MarkedYAMLError(
+            raise _Refused(
                 None, None, f"YAML aliases (*{event.anchor}) are not allowed in exportctl files", event.start_mark
             )
         return super().compose_node(parent, index)
@@ -42,9 +46,7 @@ class _ExactLoader(yaml.SafeLoader):
         except (ValueError, OverflowError) as exc:
             text = node.value if len(node.value) <= 40 else node.value[:40] + "..."
             reason = str(exc).split(";")[0]
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot read {text!r}: {reason}", node.start_mark
-            ) from None
+            raise _Refused(None, None, f"cannot read {text!r}: {reason}", node.start_mark) from None
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         if isinstance(node, yaml.MappingNode):
@@ -54,11 +56,9 @@ class _ExactLoader(yaml.SafeLoader):
                 try:
                     duplicate = key in seen
                 except TypeError:
-                    raise yaml.MarkedYAMLError(
-                        None, None, "a mapping key must be plain text", key_node.start_mark
-                    ) from None
+                    raise _Refused(None, None, "a mapping key must be plain text", key_node.start_mark) from None
                 if duplicate:
-                    raise yaml.MarkedYAMLError(
+                    raise _Refused(
                         f"key {key!r} first given on line {seen[key].line + 1}",
                         seen[key],
                         f"duplicate key {key!r}",
@@ -68,23 +68,19 @@ class _ExactLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def _describe(exc: yaml.YAMLError) -> tuple[str | None, str]:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}" if mark else None
-        problem = exc.problem or exc.context or "malformed YAML"
-        if isinstance(exc, yaml.constructor.ConstructorError) and "tag" in problem:
-            quoted = re.search(r"'([^']*)'", problem)
-            tag = quoted.group(1).replace("tag:yaml.org,2002:", "!!") if quoted else "?"
-            problem = f"unsupported YAML tag {tag}; tags are never executed"
-        elif (
-            not isinstance(exc, yaml.constructor.ConstructorError)
-            and "alias" not in problem
-            and "duplicate" not in problem
-        ):
-            problem = f"malformed YAML: {problem}"
+def _describe(exc: yaml.MarkedYAMLError) -> tuple[str | None, str]:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"line {mark.line + 1}" if mark else None
+    problem = str(exc.problem)  # PyYAML and _Refused always name the problem
+    if isinstance(exc, _Refused):
         return where, problem
-    return None, f"malformed YAML: {exc}"
+    tag = re.search(r"constructor for the tag '([^']*)'", problem)
+    if tag:
+        return (
+            where,
+            f"unsupported YAML tag {tag.group(1).replace('tag:yaml.org,2002:', '!!')}; tags are never executed",
+        )
+    return where, f"malformed YAML: {problem}"
 
 
 def read_text(path: Path, max_bytes: int = MAX_BYTES) -> str:
@@ -119,9 +115,15 @@ def parse_yaml(text: str, source: str) -> Any:
         raise InputError(source, None, "file is empty")
     try:
         document = yaml.load(text, Loader=_ExactLoader)
-    except yaml.YAMLError as exc:
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"control character U+{exc.character:04X} is not allowed in YAML text"
+        raise InputError(source, f"line {line}", message) from None
+    except yaml.MarkedYAMLError as exc:
         where, problem = _describe(exc)
         raise InputError(source, where, problem) from None
+    except yaml.YAMLError as exc:  # defensive: PyYAML raises only the two kinds above while loading
+        raise InputError(source, None, f"malformed YAML: {exc}") from None
     except RecursionError:
         raise InputError(source, None, "YAML nested too deeply") from None
     if document is None:

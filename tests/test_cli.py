@@ -85,6 +85,9 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("bad-key.yaml", "io: key 'NVLink' must be lower-case letters, digits and underscores"),
         ("impossible-date.yaml", "line 3: cannot read '2023-13-45': month must be in 1..12"),
         ("huge-integer.yaml", "line 3: cannot read '9999999999999999999999999999999999999999...': Exceeds the limit"),
+        ("control-character.yaml", "line 2: control character U+0007 is not allowed in YAML text"),
+        ("list-as-key.yaml", "line 3: a mapping key must be plain text"),
+        ("duplicate-directive.yaml", "line 2: malformed YAML: found duplicate YAML directive"),
         ("released-words.yaml", "released: expected a year (e.g. 2023) or a date (e.g. 2023-10-17), got 'next spring'"),
     ],
 )

@@ -180,6 +180,23 @@ def test_explain(run, golden, round_id):
     golden(f"explain-{round_id}.txt", squeezed(out))
 
 
+@pytest.mark.parametrize(
+    "argv, plain",
+    [
+        (("explain", "us-2023-10"), "in force 2023-11-17 .. -"),
+        (("timeline", "chips/nvidia/h20.yaml"), "from 2025-04-09: controlled  (us-2025-04)"),
+    ],
+)
+def test_in_colour_only_headings_are_styled_never_figures_or_dates(run, monkeypatch, argv, plain):
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    code, out, _ = run(*argv)
+    styled = re.findall(r"\x1b\[[0-9;]*m([^\x1b]*)\x1b\[0m", out)
+    assert code == 0 and styled  # colour is on
+    # headings (round and clause ids, chip names) contain letters; highlighted numbers, dates and brackets do not
+    assert all(re.search(r"[A-Za-z]", text) for text in styled), styled
+    assert plain in out
+
+
 def test_version(run):
     code, out, _ = run("--version")
     lines = out.splitlines()
