@@ -60,3 +60,37 @@ def test_durable_rules_sessions_are_deleted_after_each_decision():
     engine = durable.DurableBackend()
     for _ in range(1500):  # more than the 1024 live sessions a ruleset allows
         engine.decide(program, ("T", "T", "T"))
+
+
+KLEENE = {
+    "all": lambda values: "F" if "F" in values else ("U" if "U" in values else "T"),
+    "any": lambda values: "T" if "T" in values else ("U" if "U" in values else "F"),
+}
+
+
+@pytest.mark.parametrize("kind", ["all", "any"])
+@pytest.mark.parametrize("value", ["T", "F", "U"])
+def test_each_durable_expression_holds_for_exactly_its_kleene_patterns(kind, value):
+    from durable.engine import MessageNotHandledException
+
+    # The chain fires the T, F and U rules of a node in that order, and an event is consumed by the first rule
+    # that matches; so an over-broad U expression would go unnoticed there. Each expression alone must be exact.
+    lang = durable._lang
+    exprs = durable._Exprs({"ref": 0})
+    node = (kind, (("cmp", 0), ("not", ("cmp", 1)), ("ref", "ref")))
+    name = f"test_exprs_{kind}_{value}"
+    with lang.ruleset(name):
+
+        @lang.when_all((lang.m.t == "ev") & exprs.expr(node, value))
+        def hit(c):
+            c.s.hit = True
+
+    for serial, (a, b, r) in enumerate(itertools.product("TFU", repeat=3)):
+        sid = f"{name}-{serial}"
+        try:
+            state = lang.post(name, {"sid": sid, "id": f"e{serial}", "t": "ev", "c0": a, "c1": b, "n0": r})
+            lang.delete_state(name, sid)
+        except MessageNotHandledException:  # no rule matched, no session was made (deleting it would crash)
+            state = {}
+        expected = KLEENE[kind]([a, durable.FLIP[b], r]) == value
+        assert bool(state.get("hit")) is expected, (a, b, r)
