@@ -18,7 +18,7 @@ from functools import cached_property
 
 from .definitions import Definitions, MetricDef
 from .errors import QuantityError, RuleFileError
-from .quantities import format_quantity, parse_quantity
+from .quantities import article, format_quantity, parse_quantity
 from .rulebook import ORDER_OPERATORS, AllOf, AnyOf, ClauseRef, ComparisonText, Condition, NotOf, RoundFile
 
 Threshold = Fraction | bool | str | tuple[str, ...]
@@ -177,7 +177,8 @@ class _Compiler:
                     raise RuleFileError(
                         self.source,
                         field,
-                        f"parameter {rhs} is a {param.dimension}, {text.metric} a {metric.dimension}",
+                        f"parameter {rhs} is {article(param.dimension)}, but {text.metric} is "
+                        f"{article(metric.dimension)}",
                     )
                 dated = tuple(
                     (since, self.number(value, metric.dimension, f"parameters.{parameter}.values.{since}"))

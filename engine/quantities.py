@@ -81,13 +81,14 @@ def conversion_factor(unit: str, dimension: str) -> Fraction:
         raise QuantityError(f"unknown unit {unit!r}") from exc
     if parsed.dimensionality != dim.dimensionality:
         got = describe_dimension(parsed.dimensionality)
-        raise QuantityError(f"expected {_article(dim.name)} (e.g. {dim.example}), got a unit of {got} ({unit!r})")
+        raise QuantityError(f"expected {article(dim.name)} (e.g. {dim.example}), got a unit of {got} ({unit!r})")
     factor = registry().Quantity(Fraction(1), parsed).to(dim.canonical or registry().dimensionless).magnitude
     return Fraction(factor)
 
 
-def _article(name: str) -> str:
-    word = name.replace("_", " ")
+def article(name: str) -> str:
+    """A dimension in words, for messages: 'an area', 'a bandwidth density', 'a plain number'."""
+    word = "plain number" if name == "dimensionless" else name.replace("_", " ")
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
@@ -122,7 +123,7 @@ def parse_quantity(value: object, dimension: str) -> Fraction:
     A bare number is accepted only for a dimensionless quantity.
     """
     if isinstance(value, bool):
-        raise QuantityError(f"expected {_article(dimension)}, got {value!r}")
+        raise QuantityError(f"expected {article(dimension)}, got {value!r}")
     if isinstance(value, int):
         value = str(value)
     if isinstance(value, float):

@@ -244,14 +244,15 @@ class RoundFile(_Strict):
     sources: list[Source] = Field(min_length=1)
     notes: str | None = None
 
-    @model_validator(mode="after")
-    def _unique_clause_ids(self) -> RoundFile:
-        seen: set[str] = set()
-        for clause in self.clauses:
-            if clause.id in seen:
-                raise ValueError(f"clause id {clause.id!r} is used twice")
-            seen.add(clause.id)
-        return self
+    @field_validator("clauses")
+    @classmethod
+    def _unique_clause_ids(cls, clauses: list[Clause]) -> list[Clause]:
+        first: dict[str, int] = {}
+        for index, clause in enumerate(clauses):
+            if clause.id in first:
+                raise ValueError(f"clause id {clause.id!r} is used twice: clauses[{first[clause.id]}] and [{index}]")
+            first[clause.id] = index
+        return clauses
 
     def enforcement_on(self, day: date) -> str:
         status = "enforced"

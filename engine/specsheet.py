@@ -9,7 +9,7 @@ import re
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_serializer, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_serializer, model_validator
 
 from .exact import Area, Bandwidth, Capacity, Count, Exact, LinkRate, Throughput, json_schema
 
@@ -126,13 +126,21 @@ class ChipSpec(_Strict):
                 raise ValueError(f"key {key!r} must be lower-case letters, digits and underscores")
         return value
 
-    @model_validator(mode="after")
-    def _one_area(self) -> ChipSpec:
-        if self.die_area is not None and self.dies is not None:
-            raise ValueError("give die_area or dies, not both")
-        if self.kind == "memory" and self.throughput:
+    # fields are validated in the order declared, so each check below sees the fields before it
+
+    @field_validator("throughput")
+    @classmethod
+    def _no_throughput_for_memory(cls, value: dict[str, Rate] | None, info: ValidationInfo) -> dict[str, Rate] | None:
+        if value and info.data.get("kind") == "memory":
             raise ValueError("a kind: memory sheet describes an HBM stack or package and has no throughput")
-        return self
+        return value
+
+    @field_validator("dies")
+    @classmethod
+    def _one_area(cls, value: list[Die] | None, info: ValidationInfo) -> list[Die] | None:
+        if value is not None and info.data.get("die_area") is not None:
+            raise ValueError("give die_area or dies, not both")
+        return value
 
     def figures(self) -> dict[str, Exact | None]:
         """Every numeric figure by dotted path (None: a link that exists with an unknown rate)."""

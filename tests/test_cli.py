@@ -88,6 +88,14 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("control-character.yaml", "line 2: control character U+0007 is not allowed in YAML text"),
         ("list-as-key.yaml", "line 3: a mapping key must be plain text"),
         ("duplicate-directive.yaml", "line 2: malformed YAML: found duplicate YAML directive"),
+        ("blank-name.yaml", "name: must not be blank"),
+        ("both-areas.yaml", "dies: give die_area or dies, not both"),
+        (
+            "memory-with-throughput.yaml",
+            "throughput: a kind: memory sheet describes an HBM stack or package and has no",
+        ),
+        ("null-link.yaml", "io.pcie: no value given; write the figure with a unit, or `unknown` if no source gives it"),
+        ("zero-bits.yaml", "throughput.custom.bits: Input should be greater than 0"),
         ("released-words.yaml", "released: expected a year (e.g. 2023) or a date (e.g. 2023-10-17), got 'next spring'"),
     ],
 )
