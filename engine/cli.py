@@ -13,7 +13,7 @@ from rich.markup import escape
 
 from . import __version__, decision, render, resources
 from .classify import classify, classify_as_of
-from .errors import ExportctlError, InputError
+from .errors import ExportctlError
 from .result import Combined, Result
 from .rules import RuleSet, load_rules
 from .sheets import load_chips
@@ -75,15 +75,12 @@ def _classify(args: argparse.Namespace, rules: RuleSet, out: Console, err: Conso
     report = load_chips(paths)
     memo = decision.Memo(decision.make_backend(args.backend))
     results: list[Result | Combined] = []
-    errors: list[InputError] = list(report.errors)
+    errors = report.errors
     for chip in report.chips:
-        try:
-            if args.as_of:
-                results.append(classify_as_of(chip, args.as_of, rules, args.rounds, memo))
-            else:
-                results.extend(classify(chip, args.rounds, None, rules, memo))
-        except InputError as failure:
-            errors.append(failure)
+        if args.as_of:
+            results.append(classify_as_of(chip, args.as_of, rules, args.rounds, memo))
+        else:
+            results.extend(classify(chip, args.rounds, None, rules, memo))
     if args.format == "table":
         render.table(results, out)
     else:

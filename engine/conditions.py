@@ -24,10 +24,6 @@ class ConditionResult:
     threshold: str
     margin: Fraction | None
 
-    @property
-    def key(self) -> str:
-        return self.comparison.key
-
 
 def _order(op: str, value: Fraction, threshold: Fraction) -> bool:
     if op == ">=":

@@ -5,6 +5,7 @@ These are data, like thresholds: an analyst asking "what if TF32 counted as 19 b
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -64,10 +65,28 @@ class Definitions(BaseModel):
         return parse_number(self.tpp_published_tolerance)
 
     def check(self, source: str) -> None:
-        for name, metric in self.metrics.items():
-            for operand in metric.operands:
-                if operand not in self.metrics:
-                    raise RuleFileError(source, f"metrics.{name}", f"derived from unknown metric {operand!r}")
+        check_derived(self.metrics, (), source, "metrics")
+
+
+def check_derived(metrics: Mapping[str, MetricDef], known: Collection[str], source: str, section: str) -> None:
+    """Every operand of a derived metric is known (or derived here), and no derived metric builds on itself."""
+    for name, metric in metrics.items():
+        for operand in metric.operands:
+            if operand not in known and operand not in metrics:
+                raise RuleFileError(source, f"{section}.{name}", f"derived from unknown metric {operand!r}")
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            cycle = " -> ".join((*path[path.index(name) :], name))
+            raise RuleFileError(source, f"{section}.{path[0]}", f"derived metrics build on each other: {cycle}")
+        if name not in done and name in metrics:
+            for operand in metrics[name].operands:
+                visit(operand, (*path, name))
+            done.add(name)
+
+    for name in metrics:
+        visit(name, ())
 
 
 @lru_cache(maxsize=8)

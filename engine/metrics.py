@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .definitions import Definitions, MetricDef, load_definitions
+from .errors import RuleFileError
 from .quantities import format_number, format_quantity
 from .specsheet import ChipSpec
 
@@ -136,6 +137,35 @@ def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> Met
     return MetricValue(name, None, metric.dimension, basis, inputs, lower=sum(known, Fraction(0)) + partial)
 
 
+# The metrics read straight from a sheet (compute_metrics below); every other metric must be derived.
+SHEET_METRICS = (
+    "tpp",
+    "die_area",
+    "transistors",
+    "memory_bandwidth",
+    "memory_capacity",
+    "io_bandwidth",
+    "interconnect_bandwidth",
+    "package_area",
+    "datacenter",
+    "kind",
+    "vendor",
+    "name",
+)
+
+
+def check_readers(definitions: Definitions, source: str) -> None:
+    """A metric definition that is neither read from the sheet nor derived has no value to compare."""
+    for name, metric in definitions.metrics.items():
+        if not metric.derived and name not in SHEET_METRICS:
+            raise RuleFileError(
+                source,
+                f"metrics.{name}",
+                f"{name!r} is not read from spec sheets (those are {', '.join(SHEET_METRICS)}); derive it with "
+                "divide or sum",
+            )
+
+
 def compute_metrics(
     spec: ChipSpec, definitions: Definitions | None = None, extra: dict[str, MetricDef] | None = None
 ) -> ChipMetrics:
@@ -175,9 +205,6 @@ def compute_metrics(
         "vendor": _plain("vendor", "text", spec.vendor, spec.vendor, "vendor"),
         "name": _plain("name", "text", spec.name, spec.name, "name"),
     }
-    unknown_base = set(definitions.metrics) - set(base) - {n for n, m in definitions.metrics.items() if m.derived}
-    if unknown_base:
-        raise ValueError(f"metrics with no reader: {sorted(unknown_base)}")
     out.values.update(base)
     pending = {n: m for n, m in {**definitions.metrics, **(extra or {})}.items() if m.derived}
     while pending:  # derived metrics may build on each other; the rule loader has rejected cycles

@@ -16,7 +16,7 @@ from datetime import date
 from fractions import Fraction
 from functools import cached_property
 
-from .definitions import Definitions, MetricDef
+from .definitions import Definitions, MetricDef, check_derived
 from .errors import QuantityError, RuleFileError
 from .quantities import article, format_quantity, parse_quantity
 from .rulebook import ORDER_OPERATORS, AllOf, AnyOf, ClauseRef, ComparisonText, Condition, NotOf, RoundFile
@@ -330,8 +330,5 @@ def _topological(
 
 def compile_round(rule: RoundFile, definitions: Definitions, source: str, base: Program | None = None) -> Program:
     """Check a round against the metric definitions and compile it (raises RuleFileError)."""
-    for name, metric in rule.derived.items():
-        for operand in metric.operands:
-            if operand not in definitions.metrics and operand not in rule.derived:
-                raise RuleFileError(source, f"derived.{name}", f"derived from unknown metric {operand!r}")
+    check_derived(rule.derived, definitions.metrics, source, "derived")
     return _Compiler(rule, definitions, source, base).compile()

@@ -9,6 +9,7 @@ from . import resources
 from .analysis import check
 from .definitions import Definitions, load_definitions
 from .errors import RuleFileError, UnknownRoundError
+from .metrics import check_readers
 from .program import Program, compile_round
 from .rulebook import RoundFile
 from .validation import validate_document
@@ -46,6 +47,7 @@ def load_rules(folder: str | Path | None = None) -> RuleSet:
         raise RuleFileError(str(path), "rules", "not a folder of rule files (*.yaml)")
     metrics_file = path / "_metrics.yaml"
     definitions = load_definitions(metrics_file if metrics_file.exists() else None)
+    check_readers(definitions, str(metrics_file))
     rounds: dict[str, tuple[RoundFile, str]] = {}
     for file in round_files(path):
         rule = validate_document(RoundFile, file, RuleFileError)

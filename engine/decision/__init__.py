@@ -29,10 +29,6 @@ class Memo:
         self.hits = 0
         self.misses = 0
 
-    @property
-    def name(self) -> str:
-        return self.backend.name
-
     def decide(self, program: Program, pattern: tuple[str, ...]) -> Decision:
         key = (program.key, pattern)
         found = self.cache.get(key)
