@@ -27,3 +27,20 @@ def test_patterns_cover_every_number_truth_with_every_free_text_truth():
     assert len(found) == 6 * 2
     assert {p for p, _ in found} == {(n, t) for n in "TFU" for t in "TF"}
     assert all(values["tpp"] is None for p, values in found if p[0] == "U")
+
+
+def test_a_round_too_large_to_enumerate_at_load_is_left_unchecked_there():
+    import pytest
+    from exportctl.analysis import check
+    from exportctl.definitions import load_definitions
+    from exportctl.errors import RuleFileError
+    from exportctl.program import compile_round
+    from exportctl.rulebook import RoundFile
+    from exportctl.validation import validate_document
+
+    path = FIXTURES / "bad-rules" / "overlapping" / "round.yaml"
+    program = compile_round(validate_document(RoundFile, path, RuleFileError), load_definitions(), str(path))
+    # tpp is sampled at 9 values (either side of and at 2400 and 4800, zero, far above, unknown)
+    check(program, str(path), limit=8)  # more combinations than the limit: not enumerated at load
+    with pytest.raises(RuleFileError, match="overlaps clause 'a'"):
+        check(program, str(path), limit=9)

@@ -61,3 +61,32 @@ def test_a_bare_number_is_accepted_only_for_dimensionless():
 def test_a_speed_is_not_a_bandwidth_and_the_message_says_what_it_is():
     with pytest.raises(QuantityError, match=r"got a unit of length \* time\^-1"):
         parse_quantity("900 furlongs/fortnight", "bandwidth")
+
+
+def test_a_library_caller_may_pass_numbers_and_a_float_means_the_decimal_it_prints_as():
+    assert parse_quantity(2368, "dimensionless") == 2368
+    assert parse_quantity(0.1, "dimensionless") == Fraction(1, 10)  # not 0.1000000000000000055511151231257827
+    assert parse_quantity(4.8e3, "dimensionless") == 4800
+
+
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (True, "expected a bandwidth, got True"),
+        ([600], "expected text such as '900 GB/s or 4.0 TB/s', got list"),
+        (None, "expected text such as '900 GB/s or 4.0 TB/s', got NoneType"),
+    ],
+)
+def test_a_value_that_is_not_text_or_a_number_is_refused_by_type(value, message):
+    with pytest.raises(QuantityError) as caught:
+        parse_quantity(value, "bandwidth")
+    assert str(caught.value) == message
+
+
+def test_a_plain_number_must_be_just_a_number():
+    from exportctl.quantities import parse_number
+
+    assert parse_number("1978.9") == Fraction(19789, 10)
+    for text in ("4 GB", "four", ""):
+        with pytest.raises(QuantityError, match=f"not a number: '{text}'"):
+            parse_number(text)

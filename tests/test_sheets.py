@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from exportctl import load_chip, load_chips
-from exportctl.errors import SpecSheetError
+from exportctl.errors import InputError, SpecSheetError
 
 from tests.conftest import FIXTURES
 
@@ -82,3 +82,14 @@ def test_load_chip_raises_the_first_error_of_a_bad_file():
     with pytest.raises(SpecSheetError) as caught:
         load_chip(LISTS / "one-bad-entry.yaml")
     assert caught.value.field == "name"
+
+
+def test_a_path_that_cannot_be_read_is_an_error_naming_why(tmp_path):
+    from exportctl.yamlsafe import load_yaml
+
+    folder = tmp_path / "looks-like-a-sheet.yaml"
+    folder.mkdir()
+    with pytest.raises(SpecSheetError, match="cannot read file: Is a directory"):
+        load_chip(folder)
+    with pytest.raises(InputError, match="cannot read file: File name too long"):
+        load_yaml(tmp_path / ("x" * 300))

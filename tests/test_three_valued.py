@@ -63,3 +63,23 @@ def test_a_sparse_only_figure_is_halved_and_the_result_says_so():
 def test_a_published_tpp_that_disagrees_is_a_warning():
     (found,) = classify(_chip(throughput={"int8": "600 TOPS"}, tpp=5200, die_area="800 mm^2"), ["us-2023-10"])
     assert any("differs from derived" in w for w in found.warnings)
+
+
+def test_a_lower_bound_decides_only_the_comparisons_it_can():
+    from fractions import Fraction
+
+    from exportctl.conditions import truth
+    from exportctl.metrics import MetricValue
+    from exportctl.program import Comparison
+
+    # io_bandwidth is at least 700 GB/s (a known link plus an unknown one)
+    metric = MetricValue("io_bandwidth", None, "bandwidth", lower=Fraction(700))
+    expected = {  # threshold 600: the bound decides every order; threshold 700 or 800: only some
+        (">=", 600): "T", (">", 600): "T", ("<", 600): "F", ("<=", 600): "F",
+        (">=", 700): "T", (">", 700): "U", ("<", 700): "F", ("<=", 700): "U",
+        (">=", 800): "U", (">", 800): "U", ("<", 800): "U", ("<=", 800): "U",
+        ("==", 600): "U", ("!=", 600): "U",
+    }  # fmt: skip
+    for (op, line), value in expected.items():
+        comparison = Comparison(f"io_bandwidth {op} {line}", "io_bandwidth", op, "bandwidth", "number", Fraction(line))
+        assert truth(comparison, metric, Fraction(line)) == value, (op, line)
