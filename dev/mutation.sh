@@ -24,7 +24,7 @@ cat >> pyproject.toml <<'TOML'
 
 [tool.mutmut]
 source_paths = ["exportctl"]
-also_copy = ["rules", "chips", "tests"]
+also_copy = ["rules", "chips", "tests", "examples"]
 # A fork server that has only collected the tests: with plain fork, each mutant inherits the clean run's caches
 # (compiled durable-rules rulesets, the unit registry, rule-file checks) and code behind them never runs mutated.
 process_isolation = "forkserver"

@@ -1,0 +1,42 @@
+"""The examples in examples/ run and say what their docstrings promise."""
+
+from __future__ import annotations
+
+import runpy
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run_example(capsys, monkeypatch, name: str, *argv: str) -> str:
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr("sys.argv", [name, *argv])
+    with pytest.raises(SystemExit) as done:
+        runpy.run_path(str(ROOT / "examples" / name), run_name="__main__")
+    assert done.value.code == 0
+    return capsys.readouterr().out
+
+
+def test_may_we_ship_names_the_deciding_round_and_why(capsys, monkeypatch):
+    out = run_example(capsys, monkeypatch, "may_we_ship.py", "chips/nvidia/a800-sxm4-80gb.yaml", "2023-01-01")
+    assert out.splitlines() == [
+        "NVIDIA A800 SXM4 80GB on 2023-01-01: not-controlled",
+        (
+            "  us-2022-10 (87 FR 62186, published): not controlled: [3A090.a.io] io_bandwidth 464 GB/s >= 600 GB/s: "
+            "fails (-22.67%)"
+        ),
+    ]
+
+
+def test_may_we_ship_before_any_round_says_none_addresses_it(capsys, monkeypatch):
+    out = run_example(capsys, monkeypatch, "may_we_ship.py", "chips/nvidia/h20.yaml", "2021-01-01")
+    assert out.splitlines()[-1] == "  no round in force that day addresses it"
+
+
+def test_the_what_if_lists_each_chip_whose_status_moves_with_the_line(capsys, monkeypatch):
+    out = run_example(capsys, monkeypatch, "what_if_lower_tpp_line.py", "4000")
+    lines = out.splitlines()
+    assert lines[0] == "us-2023-10 with the TPP line at 4000 instead of 4800:"
+    assert "  Google TPU v4: indeterminate -> controlled" in lines
+    assert lines[-1].endswith("catalog chips change") and int(lines[-1].split()[0]) == len(lines) - 2
