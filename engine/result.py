@@ -126,7 +126,8 @@ class Combined:
             "status": self.status,
             "classification": first.classification if first else None,
             "license_exception": first.license_exception if first else None,
-            "license_review": first.license_review if first else None,
+            # a review policy may come from another deciding round than the lead (us-2026-01 refines us-2023-10)
+            "license_review": next((r.license_review for r in self.deciding if r.license_review), None),
             "deciding_rounds": [r.round for r in self.deciding],
             "rounds": [r.to_dict() for r in self.results],
         }

@@ -41,3 +41,15 @@ def test_the_combined_status_is_the_strictest_of_the_applying_rounds_in_force(ru
     expected = max(applying, key=SEVERITY.__getitem__) if applying else "not-controlled"
     assert combined.status == expected
     assert all(rules[r.round].round.in_force_on(day) for r in combined.results)
+
+
+def test_the_combined_result_carries_the_review_policy_of_whichever_deciding_round_states_it():
+    # on 2026-02-01 the MI250 is 3A090.a under several rounds, us-2026-01 among them, whose review policy is
+    # case-by-case
+    combined = classify_as_of(sheet("amd/mi250"), date(2026, 2, 1))
+    assert combined.lead.round != "us-2026-01" and "us-2026-01" in [r.round for r in combined.deciding]
+    assert (
+        combined.to_dict()["license_review"] == "case-by-case (China/Macau, exports from the US, with certifications)"
+    )
+    before = classify_as_of(sheet("amd/mi250"), date(2025, 6, 1)).to_dict()
+    assert before["classification"] == "3A090.a" and before["license_review"] is None

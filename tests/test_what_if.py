@@ -61,3 +61,15 @@ def test_a_lowered_threshold_catches_a_chip_the_shipped_rule_does_not(tmp_path):
     (what_if,) = classify(sheet("nvidia/h20"), ["us-2023-10"], rules=load_rules(folder))
     assert shipped.status == "not-controlled"
     assert (what_if.status, what_if.classification) == ("controlled", "3A090.a")
+
+
+def test_the_timeline_follows_the_rules_folder_it_is_given(tmp_path, capsys):
+    from exportctl.cli import main
+
+    folder = copy_rules(tmp_path, "us-2022-10")
+    assert main(["--rules", str(folder), "timeline", str(ROOT / "chips/nvidia/a100-sxm4-80gb.yaml")]) == 0
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert [line.strip() for line in lines] == [
+        "from 2022-10-07: controlled 3A090.a  (us-2022-10)",
+        "from 2023-11-17: not-controlled  (no round applies)",
+    ]
