@@ -130,10 +130,8 @@ def _rules_list(rules: RuleSet, out: Console) -> None:
     from rich.table import Table
 
     grid = Table(pad_edge=False)
-    # identifiers stay whole; prose folds to fit the terminal
-    for column, whole in (("round", True), ("citation", False), ("provenance", True), ("in force", False)):
-        grid.add_column(column, no_wrap=whole)
-    grid.add_column("title", overflow="fold")
+    for column in ("round", "citation", "provenance", "in force", "title"):
+        grid.add_column(column, overflow="fold")  # in a narrow terminal a long word folds; nothing is cut off
     for program in rules:
         r = program.round
         until = r.dates.ends.isoformat() if r.dates.ends else "-"

@@ -69,7 +69,7 @@ def table(results: Sequence[Result | Combined], console: Console) -> None:
     if wanted:
         console.print("\n[magenta]Indeterminate: these figures, once published, would decide them[/]")
         for (chip, _), missing in sorted(wanted.items()):
-            console.print(escape(f"  {chip}: {', '.join(sorted(missing)) or '-'}"))
+            console.print(escape(f"  {chip}: {', '.join(sorted(missing))}"))
 
 
 def _class(result: Result | None) -> str:

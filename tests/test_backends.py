@@ -94,3 +94,19 @@ def test_each_durable_expression_holds_for_exactly_its_kleene_patterns(kind, val
             state = {}
         expected = KLEENE[kind]([a, durable.FLIP[b], r]) == value
         assert bool(state.get("hit")) is expected, (a, b, r)
+
+
+def test_a_chain_that_no_rule_starts_is_an_error_not_a_crash(monkeypatch, tmp_path):
+    # durable-rules aborts the process when asked to delete a session no rule ever matched; the backend must not
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    folder = tmp_path / "rules"
+    shutil.copytree(FIXTURES / "rules" / "analysis", folder)
+    text = (folder / "round.yaml").read_text()
+    (folder / "round.yaml").write_text(text.replace("title: ", "title: never started, ", 1))  # a ruleset of its own
+    program = load_rules(folder)["test-analysis"]
+    monkeypatch.setattr(durable._Exprs, "expr", lambda self, node, want: self.m.t == "never")
+    with pytest.raises(RuntimeError, match="durable-rules did not finish the decision chain"):
+        durable.DurableBackend().decide(program, ("T",) * len(program.comparisons))

@@ -73,7 +73,7 @@ def test_table_as_of_a_date(run, golden):
 
 
 def test_table_in_a_narrow_terminal_folds_long_cells_instead_of_cutting_them(run, golden, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "72")
+    monkeypatch.setenv("COLUMNS", "44")
     code, out, _ = run("classify", *CHIPS, "--as-of", "2025-06-01")
     assert code == 0
     golden("classify-table-narrow.txt", trimmed(out))
@@ -166,8 +166,8 @@ def test_rules_list(run, golden):
     golden("rules.txt", trimmed(out))
 
 
-def test_rules_list_in_a_narrow_terminal_keeps_round_ids_whole(run, golden, monkeypatch):
-    monkeypatch.setenv("COLUMNS", "80")
+def test_rules_list_in_a_narrow_terminal_folds_words_and_cuts_nothing_off(run, golden, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "44")
     code, out, _ = run("rules")
     assert code == 0
     golden("rules-narrow.txt", trimmed(out))

@@ -22,10 +22,12 @@ from . import Decision
 
 try:  # durable-rules 2.0.28 does not build or import on Python >= 3.13
     from durable import lang as _lang
+    from durable.engine import MessageNotHandledException as _NotHandled
 
     _IMPORT_ERROR: str | None = None
 except Exception as exc:  # noqa: BLE001 - any import failure means: use the Python backend
     _lang = None  # type: ignore[assignment]
+    _NotHandled = Exception  # never raised: decide() is not called without durable-rules
     _IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
 
 
@@ -177,7 +179,9 @@ class DurableBackend:
             with self._lock:
                 try:
                     state = _lang.post(name, event)
-                finally:
+                except _NotHandled:  # no rule matched: no session was made, and deleting one would crash the host
+                    state = None
+                else:
                     _lang.delete_state(name, sid)
             if state and state.get("r_done"):
                 return {nid: state[f"r_{_node_field(j)}"] for nid, j in self._positions[program.key].items()}
