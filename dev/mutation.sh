@@ -29,6 +29,9 @@ also_copy = ["rules", "chips", "tests", "examples"]
 # A fork server that has only collected the tests: with plain fork, each mutant inherits the clean run's caches
 # (compiled durable-rules rulesets, the unit registry, rule-file checks) and code behind them never runs mutated.
 process_isolation = "forkserver"
+# A mutant that hangs (say, an enumeration that no longer stops) is detected: time it out at 3x, not 15x.
+timeout_multiplier = 3.0
+timeout_constant = 5.0
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
 pytest_add_cli_args_test_selection = [
   "tests",
