@@ -53,3 +53,20 @@ def test_the_combined_result_carries_the_review_policy_of_whichever_deciding_rou
     )
     before = classify_as_of(sheet("amd/mi250"), date(2025, 6, 1)).to_dict()
     assert before["classification"] == "3A090.a" and before["license_review"] is None
+
+
+def test_enforcement_changes_apply_in_date_order_whatever_order_they_are_written_in():
+    from exportctl.rulebook import RoundFile
+    from exportctl.yamlsafe import load_yaml
+
+    from tests.conftest import ROOT
+
+    document = load_yaml(ROOT / "rules" / "us-2025-01-diffusion.yaml")
+    document["enforcement"] = [  # resumed, then (written first, dated earlier) suspended
+        {"since": date(2025, 9, 1), "status": "enforced"},
+        {"since": date(2025, 5, 13), "status": "not-enforced"},
+    ]
+    round_file = RoundFile.model_validate(document)
+    days = [date(2025, 5, 12), date(2025, 5, 13), date(2025, 8, 31), date(2025, 9, 1)]
+    assert [round_file.enforcement_on(d) for d in days] == ["enforced", "not-enforced", "not-enforced", "enforced"]
+    assert [round_file.in_force_on(d) for d in days] == [True, False, False, True]

@@ -81,6 +81,7 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("rate-typo.yaml", "throughput.fp8.sparce: unknown field 'sparce'; did you mean 'sparse'?"),
         ("source-typo.yaml", "sources[0].feilds: unknown field 'feilds'; did you mean 'fields'?"),
         ("not-a-mapping.yaml", "memory: expected a mapping (key: value), got int"),
+        ("throughput-list.yaml", "throughput: expected a mapping (key: value), got list"),
         ("top-level-list.yaml", "expected a mapping of fields at the top level, got list"),
         ("bad-key.yaml", "io: key 'NVLink' must be lower-case letters, digits and underscores"),
         ("impossible-date.yaml", "line 3: cannot read '2023-13-45': month must be in 1..12"),

@@ -75,7 +75,11 @@ def test_load_chip_reads_a_file_holding_a_list_of_one():
 def test_load_chip_refuses_a_file_of_several_chips_and_says_what_to_use():
     with pytest.raises(SpecSheetError) as caught:
         load_chip(LISTS / "two-chips.yaml")
-    assert (caught.value.field, caught.value.message) == ("chips", "holds 2 chips; use load_chips() for a list")
+    assert (caught.value.source, caught.value.field, caught.value.message) == (
+        str(LISTS / "two-chips.yaml"),
+        "chips",
+        "holds 2 chips; use load_chips() for a list",
+    )
 
 
 def test_load_chip_raises_the_first_error_of_a_bad_file():

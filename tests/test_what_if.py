@@ -73,3 +73,15 @@ def test_the_timeline_follows_the_rules_folder_it_is_given(tmp_path, capsys):
         "from 2022-10-07: controlled 3A090.a  (us-2022-10)",
         "from 2023-11-17: not-controlled  (no round applies)",
     ]
+
+
+def test_a_folder_s_own_metric_definitions_are_used_as_of_a_date_too(tmp_path):
+    from datetime import date
+
+    from exportctl import classify_as_of
+
+    folder = copy_rules(tmp_path, "us-2023-10")
+    metrics = folder / "_metrics.yaml"
+    metrics.write_text(metrics.read_text().replace("  tf32: 32\n", "  tf32: 19\n"))
+    combined = classify_as_of(sheet("aws/trainium"), date(2025, 1, 1), rules=load_rules(folder))
+    assert [tpp_value(r) for r in combined.results] == ["3610"]
