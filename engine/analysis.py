@@ -91,7 +91,14 @@ def check(program: Program, source: str, limit: int = 200_000) -> None:
                 ob.license_review,
             )
             if same_kind and differ:
-                shown = ", ".join(f"{m}={'unknown' if v is None else v}" for m, v in values.items())
+                # the first combination found has every metric known (a clause that holds with a figure unknown
+                # holds with any value of it, and values come before unknown); text comparisons are assumptions
+                assumed = [
+                    c.key if pattern[i] == "T" else f"not {c.key}"
+                    for i, c in enumerate(program.comparisons)
+                    if c.kind == "text"
+                ]
+                shown = ", ".join([*(f"{m}={v}" for m, v in values.items()), *assumed])
                 index = next(i for i, c in enumerate(rule.clauses) if c.id == b)
                 raise RuleFileError(
                     source,

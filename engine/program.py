@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 from functools import cached_property
@@ -77,16 +77,13 @@ class Program:
     comparisons: list[Comparison]
     nodes: list[tuple[str, Node]]
     outcomes: dict[str, Outcome]
-    texts: dict[str, str]
     derived: dict[str, MetricDef]
     base: Program | None = None
     key: str = ""
-    index: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         canonical = repr(([c.key for c in self.comparisons], self.nodes, sorted(self.outcomes.items())))
         self.key = hashlib.sha256(canonical.encode()).hexdigest()[:16]
-        self.index = {c.key: i for i, c in enumerate(self.comparisons)}
 
     def clauses_with(self, attribute: str) -> list[str]:
         return [nid for nid, _ in self.nodes if nid in self.outcomes and getattr(self.outcomes[nid], attribute)]
@@ -221,7 +218,6 @@ class _Compiler:
         base = self.base
         raw: dict[str, tuple[Node, set[str]]] = {}
         outcomes: dict[str, Outcome] = {}
-        texts: dict[str, str] = {}
         order: list[str] = []
         if base:
             prefix_base = f"{base.round.id}/"
@@ -230,12 +226,10 @@ class _Compiler:
                 raw[prefix_base + nid] = (renamed, _refs(renamed))
                 order.append(prefix_base + nid)
             outcomes.update({prefix_base + k: v for k, v in base.outcomes.items()})
-            texts.update({prefix_base + k: v for k, v in base.texts.items()})
         for i, clause in enumerate(rule.clauses):
             refs: set[str] = set()
             raw[clause.id] = (self.tree(clause.when, f"clauses[{i}] ({clause.id}).when", refs), refs)
             order.append(clause.id)
-            texts[clause.id] = clause.text
             if clause.outcome:
                 o = clause.outcome
                 outcomes[clause.id] = Outcome(o.status, o.classification, o.license_exception, o.license_review)
@@ -246,7 +240,6 @@ class _Compiler:
         elif rule.applies_to:
             refs = set()
             scope = self.tree(rule.applies_to.when, "applies_to.when", refs)
-            texts["$scope"] = rule.applies_to.text
         else:
             scope = ("const", "T")
         controlled = [c for c in own if c in outcomes and outcomes[c].status == "controlled"]
@@ -277,7 +270,7 @@ class _Compiler:
                     )
         nodes = _topological(raw, order, self.source, rule)
         return Program(
-            rule, self.comparisons, nodes, outcomes, texts, {**(base.derived if base else {}), **rule.derived}, base
+            rule, self.comparisons, nodes, outcomes, {**(base.derived if base else {}), **rule.derived}, base
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from exportctl import load_rules
 from exportctl.analysis import _EPSILON, _samples, patterns
 
@@ -29,8 +30,14 @@ def test_patterns_cover_every_number_truth_with_every_free_text_truth():
     assert all(values["tpp"] is None for p, values in found if p[0] == "U")
 
 
-def test_a_round_too_large_to_enumerate_at_load_is_left_unchecked_there():
-    import pytest
+@pytest.mark.parametrize(
+    "case, combinations",
+    [
+        ("overlapping", 9),  # tpp at 9 values: either side of and at 2400 and 4800, zero, far above, unknown
+        ("text-overlap", 24),  # tpp at 6 values, times true/false for each of two text comparisons
+    ],
+)
+def test_a_round_too_large_to_enumerate_at_load_is_left_unchecked_there(case, combinations):
     from exportctl.analysis import check
     from exportctl.definitions import load_definitions
     from exportctl.errors import RuleFileError
@@ -38,9 +45,8 @@ def test_a_round_too_large_to_enumerate_at_load_is_left_unchecked_there():
     from exportctl.rulebook import RoundFile
     from exportctl.validation import validate_document
 
-    path = FIXTURES / "bad-rules" / "overlapping" / "round.yaml"
+    path = FIXTURES / "bad-rules" / case / "round.yaml"
     program = compile_round(validate_document(RoundFile, path, RuleFileError), load_definitions(), str(path))
-    # tpp is sampled at 9 values (either side of and at 2400 and 4800, zero, far above, unknown)
-    check(program, str(path), limit=8)  # more combinations than the limit: not enumerated at load
+    check(program, str(path), limit=combinations - 1)  # more combinations than the limit: not enumerated at load
     with pytest.raises(RuleFileError, match="overlaps clause 'a'"):
-        check(program, str(path), limit=9)
+        check(program, str(path), limit=combinations)

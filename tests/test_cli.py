@@ -138,6 +138,12 @@ def test_catalog_option_classifies_the_shipped_catalog(capsys):
     assert code == 0 and len(json.loads(out)) == files
 
 
+def test_classify_without_paths_says_what_to_give(capsys):
+    code, out, err = run(capsys, "classify")
+    assert (code, out) == (2, "")
+    assert err == "exportctl classify: give spec-sheet files or folders, or --catalog\n"
+
+
 def test_missing_path_is_an_input_error(capsys):
     code, _, err = run(capsys, "classify", "/no/such/file.yaml", str(GOOD))
     assert code == 2 and "no such file or folder" in err

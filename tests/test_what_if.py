@@ -85,3 +85,25 @@ def test_a_folder_s_own_metric_definitions_are_used_as_of_a_date_too(tmp_path):
     metrics.write_text(metrics.read_text().replace("  tf32: 32\n", "  tf32: 19\n"))
     combined = classify_as_of(sheet("aws/trainium"), date(2025, 1, 1), rules=load_rules(folder))
     assert [tpp_value(r) for r in combined.results] == ["3610"]
+
+
+def test_the_command_line_classifies_under_the_rules_folder_it_is_given(tmp_path, capsys):
+    import json
+
+    from exportctl.cli import main
+
+    folder = copy_rules(tmp_path, "us-2023-10")
+    metrics = folder / "_metrics.yaml"
+    metrics.write_text(metrics.read_text().replace("  tf32: 32\n", "  tf32: 19\n"))
+    chip = str(ROOT / "chips/aws/trainium.yaml")
+    assert main(["--rules", str(folder), "classify", chip, "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert (row["round"], row["status"]) == ("us-2023-10", "indeterminate")
+
+
+def test_rounds_are_listed_in_order_of_effect_not_of_name(tmp_path):
+    folder = copy_rules(tmp_path, "us-2022-10", "us-2023-10")
+    # rename the later round so that its id sorts first
+    later = folder / "us-2023-10.yaml"
+    later.write_text(later.read_text().replace("id: us-2023-10", "id: a-later-round", 1))
+    assert [program.round.id for program in load_rules(folder)] == ["us-2022-10", "a-later-round"]
