@@ -78,7 +78,6 @@ class Program:
     nodes: list[tuple[str, Node]]
     outcomes: dict[str, Outcome]
     derived: dict[str, MetricDef]
-    base: Program | None = None
     key: str = ""
 
     def __post_init__(self) -> None:
@@ -269,9 +268,7 @@ class _Compiler:
                         self.source, where, f"refers to unknown clause {ref!r}{_suggest(ref, sorted(raw))}"
                     )
         nodes = _topological(raw, order, self.source, rule)
-        return Program(
-            rule, self.comparisons, nodes, outcomes, {**(base.derived if base else {}), **rule.derived}, base
-        )
+        return Program(rule, self.comparisons, nodes, outcomes, {**(base.derived if base else {}), **rule.derived})
 
 
 def _prefixed(node: Node, prefix: str) -> Node:

@@ -58,12 +58,8 @@ class _ExactLoader(yaml.SafeLoader):
                 except TypeError:
                     raise _Refused(None, None, "a mapping key must be plain text", key_node.start_mark) from None
                 if duplicate:
-                    raise _Refused(
-                        f"key {key!r} first given on line {seen[key].line + 1}",
-                        seen[key],
-                        f"duplicate key {key!r}",
-                        key_node.start_mark,
-                    )
+                    first = f"first given on line {seen[key].line + 1}"
+                    raise _Refused(None, None, f"duplicate key {key!r} ({first})", key_node.start_mark)
                 seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
 

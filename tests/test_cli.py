@@ -67,7 +67,7 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("nan.yaml", "io.nvlink: not a finite number"),
         ("malformed.yaml", "malformed YAML"),
         ("python-tag.yaml", "unsupported YAML tag"),
-        ("duplicate-key.yaml", "duplicate key 'die_area'"),
+        ("duplicate-key.yaml", "line 4: duplicate key 'die_area' (first given on line 3)"),
         ("alias-bomb.yaml", "YAML aliases (*a) are not allowed"),
         ("empty.yaml", "file is empty"),
         ("binary.yaml", "binary file (contains NUL bytes), not YAML text"),
@@ -97,6 +97,7 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ),
         ("null-link.yaml", "io.pcie: no value given; write the figure with a unit, or `unknown` if no source gives it"),
         ("zero-bits.yaml", "throughput.custom.bits: Input should be greater than 0"),
+        ("deep-nesting.yaml", "YAML nested too deeply"),
         ("released-words.yaml", "released: expected a year (e.g. 2023) or a date (e.g. 2023-10-17), got 'next spring'"),
     ],
 )

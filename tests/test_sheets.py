@@ -95,5 +95,28 @@ def test_a_path_that_cannot_be_read_is_an_error_naming_why(tmp_path):
     folder.mkdir()
     with pytest.raises(SpecSheetError, match="cannot read file: Is a directory"):
         load_chip(folder)
-    with pytest.raises(InputError, match="cannot read file: File name too long"):
+    with pytest.raises(InputError, match="cannot read file: File name too long") as caught:
         load_yaml(tmp_path / ("x" * 300))
+    assert caught.value.source == str(tmp_path / ("x" * 300))
+
+
+def test_a_file_of_exactly_the_size_limit_is_read_and_one_byte_more_is_not(tmp_path):
+    from exportctl.yamlsafe import load_yaml
+
+    sheet = tmp_path / "sheet.yaml"
+    sheet.write_text("name: x\n")  # 8 bytes
+    assert load_yaml(sheet, max_bytes=8) == {"name": "x"}
+    with pytest.raises(InputError, match=r"file too large \(0.0 MB; the limit is 0 MB\)"):
+        load_yaml(sheet, max_bytes=7)
+
+
+def test_an_unreadable_scalar_is_quoted_whole_up_to_40_characters():
+    from exportctl.yamlsafe import parse_yaml
+
+    for fraction, shown in (
+        ("0" * 20, "2023-13-45 10:00:00." + "0" * 20),
+        ("0" * 21, "2023-13-45 10:00:00." + "0" * 20 + "..."),
+    ):
+        with pytest.raises(InputError) as caught:
+            parse_yaml(f"released: 2023-13-45 10:00:00.{fraction}\n", "<test>")
+        assert caught.value.message.startswith(f"cannot read {shown!r}: month must be in 1..12")
