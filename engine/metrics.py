@@ -26,7 +26,6 @@ class MetricValue:
     value: Value
     dimension: str
     basis: str = ""
-    inputs: tuple[str, ...] = ()
     lower: Fraction | None = None
 
     @property
@@ -63,7 +62,7 @@ class ChipMetrics:
 
 
 def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricValue:
-    best: tuple[Fraction, str, str] | None = None
+    best: tuple[Fraction, str] | None = None
     for key, entry in (spec.throughput or {}).items():
         bits = entry.bits if entry.bits is not None else definitions.bit_lengths[key]
         rate = entry.rate.value
@@ -77,64 +76,63 @@ def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricVa
             note += " (sparse, halved)"
         product = rate * bits
         if best is None or product > best[0]:
-            best = (product, f"{note} x {bits} bits", f"throughput.{key}")
+            best = (product, f"{note} x {bits} bits")
     published = spec.tpp.value if spec.tpp is not None else None
     if best is None:
         if published is None:
-            return MetricValue("tpp", None, "dimensionless", inputs=("throughput", "tpp"))
-        return MetricValue("tpp", published, "dimensionless", f"published tpp {spec.tpp}", ("tpp",))
-    derived, basis, source_field = best
+            return MetricValue("tpp", None, "dimensionless")
+        return MetricValue("tpp", published, "dimensionless", f"published tpp {spec.tpp}")
+    derived, basis = best
     if published is not None and derived and abs(published - derived) > definitions.tolerance * derived:
         share = abs(published - derived) / derived * 100
         out.warnings.append(
             f"published tpp {format_number(published)} differs from derived {format_number(derived)} "
             f"({format_number(share, 3)}%); the derived value is used"
         )
-    return MetricValue("tpp", derived, "dimensionless", basis, (source_field,))
+    return MetricValue("tpp", derived, "dimensionless", basis)
 
 
 def _die_area(spec: ChipSpec) -> MetricValue:
     if spec.die_area is not None:
-        return MetricValue("die_area", spec.die_area.value, "area", f"die_area {spec.die_area}", ("die_area",))
+        return MetricValue("die_area", spec.die_area.value, "area", f"die_area {spec.die_area}")
     if spec.dies:
         counted = [d for d in spec.dies if d.non_planar]
         total = sum((d.area.value for d in counted), Fraction(0))
         basis = " + ".join(f"{d.name or 'die'} {d.area}" for d in counted) or "no non-planar logic die"
-        return MetricValue("die_area", total, "area", basis, ("dies",))
-    return MetricValue("die_area", None, "area", inputs=("die_area",))
+        return MetricValue("die_area", total, "area", basis)
+    return MetricValue("die_area", None, "area")
 
 
 def _io(spec: ChipSpec, name: str, exclude: tuple[str, ...]) -> MetricValue:
     if spec.io is None:
-        return MetricValue(name, None, "bandwidth", inputs=("io",))
+        return MetricValue(name, None, "bandwidth")
     links = {k: v for k, v in spec.io.items() if k not in exclude}
     known = sum((v.value for v in links.values() if v is not None), Fraction(0))
     unknown = [k for k, v in links.items() if v is None]
     basis = " + ".join(f"{k} {v.text if v else 'unknown'}" for k, v in links.items()) or "no such links"
     if unknown:
-        return MetricValue(name, None, "bandwidth", basis, tuple(f"io.{k}" for k in unknown), lower=known)
-    return MetricValue(name, known, "bandwidth", basis, tuple(f"io.{k}" for k in links))
+        return MetricValue(name, None, "bandwidth", basis, lower=known)
+    return MetricValue(name, known, "bandwidth", basis)
 
 
 def _plain(name: str, dimension: str, value: Value, text: str, path: str) -> MetricValue:
-    return MetricValue(name, value, dimension, f"{path} {text}" if value is not None else "", (path,))
+    return MetricValue(name, value, dimension, f"{path} {text}" if value is not None else "")
 
 
 def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> MetricValue:
     operands = [values[o] for o in metric.operands]
-    inputs = tuple(i for o in operands for i in o.inputs)
     if metric.divide is not None:
         top, bottom = operands
         if isinstance(top.value, Fraction) and isinstance(bottom.value, Fraction) and bottom.value > 0:
             basis = f"{top.name} {top.display()} / {bottom.name} {bottom.display()}"
-            return MetricValue(name, top.value / bottom.value, metric.dimension, basis, inputs)
-        return MetricValue(name, None, metric.dimension, inputs=inputs)
+            return MetricValue(name, top.value / bottom.value, metric.dimension, basis)
+        return MetricValue(name, None, metric.dimension)
     known = [o.value for o in operands if isinstance(o.value, Fraction)]
     partial = sum((o.lower for o in operands if o.value is None and o.lower is not None), Fraction(0))
     basis = " + ".join(f"{o.name} {o.display()}" for o in operands)
     if len(known) == len(operands):
-        return MetricValue(name, sum(known, Fraction(0)), metric.dimension, basis, inputs)
-    return MetricValue(name, None, metric.dimension, basis, inputs, lower=sum(known, Fraction(0)) + partial)
+        return MetricValue(name, sum(known, Fraction(0)), metric.dimension, basis)
+    return MetricValue(name, None, metric.dimension, basis, lower=sum(known, Fraction(0)) + partial)
 
 
 # The metrics read straight from a sheet (compute_metrics below); every other metric must be derived.

@@ -83,3 +83,34 @@ def test_a_lower_bound_decides_only_the_comparisons_it_can():
     for (op, line), value in expected.items():
         comparison = Comparison(f"io_bandwidth {op} {line}", "io_bandwidth", op, "bandwidth", "number", Fraction(line))
         assert truth(comparison, metric, Fraction(line)) == value, (op, line)
+
+
+def test_a_derived_sum_keeps_the_lower_bound_of_a_partly_known_operand():
+    from fractions import Fraction
+
+    from exportctl.definitions import MetricDef
+    from exportctl.metrics import compute_metrics
+
+    chip = _chip(io={"nvlink": "700 GB/s", "pcie": "unknown"}, memory={"bandwidth": "4 TB/s"})
+    extra = {
+        "all_links": MetricDef(
+            dimension="bandwidth", description="io and memory", sum=("io_bandwidth", "memory_bandwidth")
+        )
+    }
+    total = compute_metrics(chip, extra=extra).values["all_links"]
+    assert (total.value, total.lower) == (None, Fraction(4700))
+    assert total.basis == "io_bandwidth at least 700 GB/s + memory_bandwidth 4000 GB/s"
+    known = compute_metrics(_chip(io={"nvlink": "700 GB/s"}, memory={"bandwidth": "4 TB/s"}), extra=extra)
+    assert (known.values["all_links"].value, known.values["all_links"].lower) == (Fraction(4700), None)
+
+
+def test_a_dated_threshold_changes_on_its_date_not_the_day_after():
+    from datetime import date
+    from fractions import Fraction
+
+    from exportctl.program import Comparison
+
+    steps = ((date(2025, 1, 16), Fraction(30 * 10**9)), (date(2027, 1, 1), Fraction(35 * 10**9)))
+    line = Comparison("transistors >= $t", "transistors", ">=", "dimensionless", "number", None, "t", steps)
+    days = [date(2025, 1, 16), date(2026, 12, 31), date(2027, 1, 1)]
+    assert [line.threshold_on(d) for d in days] == [30 * 10**9, 30 * 10**9, 35 * 10**9]
