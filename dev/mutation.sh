@@ -45,15 +45,7 @@ if [ -n "${MUTATION_SAMPLE:-}" ]; then
   # A seeded random sample of the mutants, the same share of each file: a full run takes over three hours on
   # 2 cores. Generate every mutant (a run asked for a mutant that does not exist stops right after), then draw.
   mutmut run --max-children "$children" __generate_only__ >generate.log 2>&1 || true
-  python3 - "$MUTATION_SAMPLE" >sample.txt <<'PY'
-import json, random, sys
-from pathlib import Path
-share = int(sys.argv[1]) / sum(len(json.loads(m.read_text())["exit_code_by_key"]) for m in Path("mutants").rglob("*.meta"))
-chooser = random.Random(20261123)
-for meta in sorted(Path("mutants").rglob("*.meta")):
-    names = sorted(json.loads(meta.read_text())["exit_code_by_key"])
-    print("\n".join(chooser.sample(names, round(len(names) * share))))
-PY
+  python3 "$here/dev/mutation_score.py" . --draw "$MUTATION_SAMPLE" >sample.txt
   time mutmut run --max-children "$children" $(cat sample.txt) >mutmut.log 2>&1 || true
   python3 "$here/dev/mutation_score.py" . --sample sample.txt --survivors >score.txt
 else

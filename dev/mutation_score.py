@@ -1,15 +1,18 @@
 """Mutation score from a mutmut 3 scratch directory: counts, the score, and the survivors.
 
     python dev/mutation_score.py SCRATCH_DIR [--sample FILE] [--survivors]
+    python dev/mutation_score.py SCRATCH_DIR --draw N      # print a seeded sample of N mutant names
 
 Reads mutants/**/*.meta directly (no mutmut needed). With --sample, only the mutants named in FILE count, and a
-Wilson 95% interval is given for the score of the whole population they were drawn from.
+Wilson 95% interval is given for the score of the whole population they were drawn from. --draw takes the same
+share of every file's mutants, so each module is represented in proportion.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -19,12 +22,26 @@ STATUS.update({code: "timeout" for code in (24, -24, 152, 255)})
 DETECTED = {"killed", "timeout"}  # a timeout is a mutant the tests did not let pass
 
 
+def exit_codes(scratch: Path) -> dict[Path, dict[str, int | None]]:
+    """Each mutated file's mutants and their exit codes (None: not run yet)."""
+    return {
+        meta: json.loads(meta.read_text())["exit_code_by_key"] for meta in sorted((scratch / "mutants").rglob("*.meta"))
+    }
+
+
 def results(scratch: Path) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for meta in sorted((scratch / "mutants").rglob("*.meta")):
-        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
-            found[name] = "not checked" if code is None else STATUS.get(code, "suspicious")
-    return found
+    return {
+        name: "not checked" if code is None else STATUS.get(code, "suspicious")
+        for codes in exit_codes(scratch).values()
+        for name, code in codes.items()
+    }
+
+
+def draw(scratch: Path, size: int, seed: int = 20261123) -> list[str]:
+    by_file = exit_codes(scratch)
+    share = size / sum(len(codes) for codes in by_file.values())
+    chooser = random.Random(seed)
+    return [name for codes in by_file.values() for name in chooser.sample(sorted(codes), round(len(codes) * share))]
 
 
 def wilson(detected: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -36,6 +53,9 @@ def wilson(detected: int, n: int, z: float = 1.96) -> tuple[float, float]:
 
 def main(argv: list[str]) -> int:
     scratch = Path(argv[0])
+    if "--draw" in argv:
+        print("\n".join(draw(scratch, int(argv[argv.index("--draw") + 1]))))
+        return 0
     found = results(scratch)
     if "--sample" in argv:
         names = Path(argv[argv.index("--sample") + 1]).read_text().split()

@@ -75,7 +75,6 @@ def _classify(args: argparse.Namespace, rules: RuleSet, out: Console, err: Conso
     report = load_chips(paths)
     memo = decision.Memo(decision.make_backend(args.backend))
     results: list[Result | Combined] = []
-    errors = report.errors
     for chip in report.chips:
         if args.as_of:
             results.append(classify_as_of(chip, args.as_of, rules, args.rounds, memo))
@@ -86,15 +85,15 @@ def _classify(args: argparse.Namespace, rules: RuleSet, out: Console, err: Conso
     else:
         text = {"json": render.as_json, "jsonl": render.as_jsonl, "csv": render.as_csv}[args.format](results)
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    for exc in errors:
+    for exc in report.errors:
         print(f"error: {exc}", file=sys.stderr)
-    inputs = len(report.chips) + len(errors)
+    inputs = len(report.chips) + len(report.errors)
     print(
         f"{inputs} inputs from {report.files} files: {len(report.chips)} chips evaluated, "
-        f"{len(results)} results, {len(errors)} errors",
+        f"{len(results)} results, {len(report.errors)} errors",
         file=sys.stderr,
     )
-    return EXIT_INPUT if errors else EXIT_OK
+    return EXIT_INPUT if report.errors else EXIT_OK
 
 
 def _timeline(args: argparse.Namespace, rules: RuleSet, out: Console) -> int:

@@ -18,14 +18,20 @@ def copy_rules(tmp_path, *round_ids: str):
     return folder
 
 
+def tf32_at_19_bits(tmp_path):
+    """A copy of us-2023-10 whose own metric definitions count TF32 as 19 bits instead of 32."""
+    folder = copy_rules(tmp_path, "us-2023-10")
+    metrics = folder / "_metrics.yaml"
+    metrics.write_text(metrics.read_text().replace("  tf32: 32\n", "  tf32: 19\n"))
+    return folder
+
+
 def tpp_value(result) -> str:
     return next(c.value for c in result.conditions if c.metric == "tpp")
 
 
 def test_a_folder_s_own_metric_definitions_are_used(tmp_path):
-    folder = copy_rules(tmp_path, "us-2023-10")
-    metrics = folder / "_metrics.yaml"
-    metrics.write_text(metrics.read_text().replace("  tf32: 32\n", "  tf32: 19\n"))
+    folder = tf32_at_19_bits(tmp_path)
     (shipped,) = classify(sheet("aws/trainium"), ["us-2023-10"], rules=load_rules())
     (what_if,) = classify(sheet("aws/trainium"), ["us-2023-10"], rules=load_rules(folder))
     assert tpp_value(shipped) == "6080"  # TF32 190 TFLOPS x 32 bits
@@ -80,9 +86,7 @@ def test_a_folder_s_own_metric_definitions_are_used_as_of_a_date_too(tmp_path):
 
     from exportctl import classify_as_of
 
-    folder = copy_rules(tmp_path, "us-2023-10")
-    metrics = folder / "_metrics.yaml"
-    metrics.write_text(metrics.read_text().replace("  tf32: 32\n", "  tf32: 19\n"))
+    folder = tf32_at_19_bits(tmp_path)
     combined = classify_as_of(sheet("aws/trainium"), date(2025, 1, 1), rules=load_rules(folder))
     assert [tpp_value(r) for r in combined.results] == ["3610"]
 
@@ -92,9 +96,7 @@ def test_the_command_line_classifies_under_the_rules_folder_it_is_given(tmp_path
 
     from exportctl.cli import main
 
-    folder = copy_rules(tmp_path, "us-2023-10")
-    metrics = folder / "_metrics.yaml"
-    metrics.write_text(metrics.read_text().replace("  tf32: 32\n", "  tf32: 19\n"))
+    folder = tf32_at_19_bits(tmp_path)
     chip = str(ROOT / "chips/aws/trainium.yaml")
     assert main(["--rules", str(folder), "classify", chip, "--format", "json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
