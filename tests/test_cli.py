@@ -61,6 +61,15 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
     "name, fragment",
     [
         ("wrong-dimension.yaml", "memory.bandwidth: expected a bandwidth"),
+        (
+            "wrong-dimension-area.yaml",
+            "die_area: expected an area (e.g. 814 mm^2 or 8.14 cm^2), got a unit of bandwidth",
+        ),
+        (
+            "wrong-dimension-speed.yaml",
+            "throughput.fp16.rate: expected a throughput (e.g. 296 TOPS or 148 TFLOPS), got",
+        ),
+        ("wrong-dimension-density.yaml", "package_area: expected an area (e.g. 814 mm^2 or 8.14 cm^2), got a unit of"),
         ("unknown-key.yaml", "memory.bandwith: unknown field 'bandwith'; did you mean 'bandwidth'?"),
         ("missing-name.yaml", "name: required field is missing"),
         ("negative.yaml", "die_area: must not be negative"),
