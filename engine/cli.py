@@ -1,22 +1,24 @@
-"""The `exportctl` command (contract section 4)."""
+"""The `exportctl` command (contract section 4).
+
+Imports are inside the commands: `exportctl --version` and `--help` load no rules, models or terminal library.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Console
-from rich.markup import escape
+from ._version import __version__
 
-from . import __version__, decision, render, resources
-from .classify import classify, classify_as_of
-from .errors import ExportctlError
-from .result import Combined, Result
-from .rules import RuleSet, load_rules
-from .sheets import load_chips
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .api import Engine
+    from .results.result import Combined, Result
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 2, 2
 
@@ -59,49 +61,72 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _version(rules: RuleSet) -> str:
-    backend = decision.make_backend().name
+def _version(folder: Path | None) -> str:
+    """Version, the rule files (by name: the files are named for their rounds) and the backend, loading nothing."""
+    import hashlib
+
+    from .core.paths import rules_dir
+    from .decision.backend import available_backends
+
+    folder = folder or rules_dir()
+    files = sorted(p for p in folder.glob("*.yaml"))
+    digest = hashlib.sha256(b"".join(p.name.encode() + b"\0" + p.read_bytes() for p in files)).hexdigest()[:12]
+    ids = [p.stem for p in files if not p.name.startswith("_")]
+    available = available_backends()
     return (
-        f"exportctl {__version__}\nrules: {rules.folder} ({len(rules.ids())} rounds: {', '.join(rules.ids())})\n"
-        f"decision backend: {backend} (available: {', '.join(decision.available_backends())})"
+        f"exportctl {__version__}\nrules: {folder} ({len(ids)} rounds: {', '.join(ids)})\n"
+        f"decision backend: {available[0]} (available: {', '.join(available)})\nrule files: sha256 {digest}"
     )
 
 
-def _classify(args: argparse.Namespace, rules: RuleSet, out: Console, err: Console) -> int:
-    paths = list(args.paths) + ([resources.catalog_dir()] if args.catalog else [])
-    if not paths:
-        err.print("exportctl classify: give spec-sheet files or folders, or --catalog")
-        return EXIT_USAGE
-    report = load_chips(paths)
-    memo = decision.Memo(decision.make_backend(args.backend))
-    results: list[Result | Combined] = []
-    for chip in report.chips:
-        if args.as_of:
-            results.append(classify_as_of(chip, args.as_of, rules, args.rounds, memo))
-        else:
-            results.extend(classify(chip, args.rounds, None, rules, memo))
-    if args.format == "table":
-        render.table(results, out)
-    else:
-        text = {"json": render.as_json, "jsonl": render.as_jsonl, "csv": render.as_csv}[args.format](results)
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    for exc in report.errors:
-        print(f"error: {exc}", file=sys.stderr)
-    inputs = len(report.chips) + len(report.errors)
+def _summary(inputs: int, files: int, chips: int, results: int, errors: int) -> None:
     print(
-        f"{inputs} inputs from {report.files} files: {len(report.chips)} chips evaluated, "
-        f"{len(results)} results, {len(report.errors)} errors",
+        f"{inputs} inputs from {files} files: {chips} chips evaluated, {results} results, {errors} errors",
         file=sys.stderr,
     )
+
+
+def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
+    from .core.paths import catalog_dir
+    from .outputs import formats
+    from .sheets.load import LoadReport
+
+    paths = list(args.paths) + ([catalog_dir()] if args.catalog else [])
+    if not paths:
+        print("exportctl classify: give spec-sheet files or folders, or --catalog", file=sys.stderr)
+        return EXIT_USAGE
+    report = LoadReport()
+    counted = [0]
+
+    def results() -> Iterator[Result | Combined]:
+        for chip in engine.iter_chips(paths, report):
+            if args.as_of:
+                counted[0] += 1
+                yield engine.classify_as_of(chip, args.as_of, args.rounds)
+            else:
+                found = engine.classify(chip, args.rounds)
+                counted[0] += len(found)
+                yield from found
+
+    if args.format == "table":
+        from .outputs.table import table
+
+        table(list(results()), out)
+    else:
+        formats.WRITERS[args.format](results(), sys.stdout)
+    for exc in report.errors:
+        print(f"error: {exc}", file=sys.stderr)
+    _summary(report.loaded + len(report.errors), report.files, report.loaded, counted[0], len(report.errors))
     return EXIT_INPUT if report.errors else EXIT_OK
 
 
-def _timeline(args: argparse.Namespace, rules: RuleSet, out: Console) -> int:
-    from .timeline import timeline
+def _timeline(args: argparse.Namespace, engine: Engine, out: Console) -> int:
+    import json
 
-    report = load_chips(args.paths)
-    memo = decision.Memo(decision.make_backend())
-    rows = [(chip, timeline(chip, rules, memo)) for chip in report.chips]
+    from rich.markup import escape
+
+    report = engine.load_chips(args.paths)
+    rows = [(chip, engine.timeline(chip)) for chip in report.chips]
     if args.format == "json":
         data = [{"chip": c.spec.name, "source": c.source, "changes": [x.to_dict() for x in ch]} for c, ch in rows]
         print(json.dumps(data, indent=2))
@@ -118,74 +143,48 @@ def _timeline(args: argparse.Namespace, rules: RuleSet, out: Console) -> int:
 
 
 def _schema(what: str) -> str:
-    from .rulebook import RoundFile
-    from .specsheet import ChipSpec
+    import json
+
+    from .rules.model import RoundFile
+    from .sheets.model import ChipSpec
 
     model = ChipSpec if what == "chip" else RoundFile
     return json.dumps(model.model_json_schema(mode="validation"), indent=2)
 
 
-def _rules_list(rules: RuleSet, out: Console) -> None:
-    from rich.table import Table
-
-    grid = Table(pad_edge=False)
-    for column in ("round", "citation", "provenance", "in force", "title"):
-        grid.add_column(column, overflow="fold")  # in a narrow terminal a long word folds; nothing is cut off
-    for program in rules:
-        r = program.round
-        until = r.dates.ends.isoformat() if r.dates.ends else "-"
-        extra = "" if r.applied_by_default else " (not applied by default)"
-        grid.add_row(r.id, r.citation, r.provenance, f"{r.dates.effective} .. {until}{extra}", r.title)
-    out.print(grid)
-
-
-def _explain(rules: RuleSet, round_id: str, out: Console) -> None:
-    program = rules[round_id]
-    r = program.round
-    out.print(f"[bold]{escape(r.id)}[/]  {escape(r.citation)}  ({r.provenance})\n{escape(r.title)}")
-    out.print(f"in force {r.dates.effective} .. {r.dates.ends or '-'}")
-    from .rulebook import condition_text
-
-    if r.applies_to:
-        when, text = escape(condition_text(r.applies_to.when)), escape(r.applies_to.text)
-        out.print(f"\n[bold]applies to[/]: {when}\n  {text}")
-    for clause in r.clauses:
-        outcome = ""
-        if clause.outcome:
-            o = clause.outcome
-            outcome = " -> " + ", ".join(
-                x for x in (o.status, o.classification, o.license_exception, o.license_review) if x
-            )
-        when, text = escape(condition_text(clause.when)), escape(clause.text.strip())
-        out.print(f"\n[bold]{escape(clause.id)}[/]{escape(outcome)}\n  when {when}\n  text: {text}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.version:
+        print(_version(args.rules))
+        return EXIT_OK
+    if args.command == "schema":
+        sys.stdout.write(_schema(args.what) + "\n")
+        return EXIT_OK
+    if args.command is None:
+        _parser().print_help()
+        return EXIT_USAGE
+
+    from rich.console import Console
+
+    from .api import Engine
+    from .core.errors import ExportctlError
+
     # colour marks structure (headings, status groups) only; rich's number and date highlighting would recolour
     # figures and rule text
     out = Console(highlight=False)
-    err = Console(stderr=True)
     try:
-        if args.command == "schema":
-            sys.stdout.write(_schema(args.what) + "\n")
-            return EXIT_OK
-        rules = load_rules(args.rules)
-        if args.version:
-            print(_version(rules))
-            return EXIT_OK
+        engine = Engine(args.rules, getattr(args, "backend", None))
         if args.command == "classify":
-            return _classify(args, rules, out, err)
+            return _classify(args, engine, out)
         if args.command == "timeline":
-            return _timeline(args, rules, out)
+            return _timeline(args, engine, out)
+        from .outputs.explain import explain_round, rules_list
+
         if args.command == "rules":
-            _rules_list(rules, out)
-            return EXIT_OK
-        if args.command == "explain":
-            _explain(rules, args.round, out)
-            return EXIT_OK
-        _parser().print_help()
-        return EXIT_USAGE
+            rules_list(engine.rules, out)
+        else:
+            explain_round(engine.rules, args.round, out)
+        return EXIT_OK
     except ExportctlError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from exportctl import classify, load_chips, load_rules
-from exportctl.resources import catalog_dir, rules_dir
+from exportctl.core.paths import catalog_dir, rules_dir
 
 
 def main(new_line: str = "4000") -> int:

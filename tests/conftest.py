@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import functools
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
-from exportctl import load_rules
-from exportctl.rules import RuleSet
+from exportctl import Engine, load_rules
+from exportctl.results.timeline import Change
+from exportctl.rules.ruleset import RuleSet
+from exportctl.sheets.model import ChipSpec
 from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,9 +26,28 @@ def shipped_rules() -> RuleSet:
     return load_rules()
 
 
+@functools.cache
+def shipped_engine() -> Engine:
+    """An Engine over the shipped rules (the pure-Python backend: the reference)."""
+    return Engine.from_ruleset(shipped_rules(), backend="python")
+
+
+def parse_chip(data, source: str = "<test>") -> ChipSpec:
+    """A chip mapping validated as a spec sheet, against the shipped metric definitions."""
+    return shipped_engine().parse_chip(data, source)
+
+
+def timeline(chip, rules: RuleSet, rounds: list[str] | None = None) -> list[Change]:
+    return Engine.from_ruleset(rules).timeline(chip, rounds)
+
+
 def default_rounds() -> list[str]:
     return [p.round.id for p in shipped_rules() if p.round.applied_by_default]
 
+
+# Caches (unit factors, passed rule checks) go to a fresh folder per run: no test depends on what an earlier run
+# left in ~/.cache.
+os.environ["EXPORTCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="exportctl-test-cache-")
 
 # Hypothesis profiles for tests/test_properties.py: HYPOTHESIS_PROFILE=thorough for a long run.
 settings.register_profile("ci", max_examples=50, deadline=None)
@@ -64,3 +86,10 @@ def rules() -> RuleSet:
 def sheet(name: str) -> Path:
     """A chip of the shipped catalog by file name, e.g. sheet('nvidia/h20')."""
     return CATALOG / f"{name}.yaml"
+
+
+def durable_available() -> bool:
+    """durable-rules imports here (it does not build on Python 3.13)."""
+    from exportctl.decision import durable
+
+    return durable.available()

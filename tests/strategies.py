@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
-from exportctl.quantities import conversion_factor
+from exportctl.core.quantities import conversion_factor
 from hypothesis import strategies as st
 
 # Units accepted for each dimension (all exact powers of ten, or an eighth for bits, of the canonical unit).

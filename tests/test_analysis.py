@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 from exportctl import load_rules
-from exportctl.analysis import _EPSILON, _samples, patterns
+from exportctl.analysis.lint import _EPSILON, _samples, patterns
 
 from tests.conftest import FIXTURES
 
@@ -38,12 +38,12 @@ def test_patterns_cover_every_number_truth_with_every_free_text_truth():
     ],
 )
 def test_a_round_too_large_to_enumerate_at_load_is_left_unchecked_there(case, combinations):
-    from exportctl.analysis import check
-    from exportctl.definitions import load_definitions
-    from exportctl.errors import RuleFileError
-    from exportctl.program import compile_round
-    from exportctl.rulebook import RoundFile
-    from exportctl.validation import validate_document
+    from exportctl.analysis.lint import check
+    from exportctl.core.documents import validate_document
+    from exportctl.core.errors import RuleFileError
+    from exportctl.metrics.definitions import load_definitions
+    from exportctl.rules.compile import compile_round
+    from exportctl.rules.model import RoundFile
 
     path = FIXTURES / "bad-rules" / case / "round.yaml"
     program = compile_round(validate_document(RoundFile, path, RuleFileError), load_definitions(), str(path))

@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 from exportctl import classify_as_of
-from exportctl.classify import in_force
-from exportctl.result import SEVERITY
+from exportctl.core.logic import SEVERITY
+from exportctl.results.combine import in_force
+from exportctl.rules.calendar import enforcement_on, in_force_on
 
 from tests.conftest import sheet
 
@@ -40,7 +41,7 @@ def test_the_combined_status_is_the_strictest_of_the_applying_rounds_in_force(ru
     applying = [r.status for r in combined.results if r.applicable is not False]
     expected = max(applying, key=SEVERITY.__getitem__) if applying else "not-controlled"
     assert combined.status == expected
-    assert all(rules[r.round].round.in_force_on(day) for r in combined.results)
+    assert all(in_force_on(rules[r.round].round, day) for r in combined.results)
 
 
 def test_the_combined_result_carries_the_review_policy_of_whichever_deciding_round_states_it():
@@ -56,8 +57,8 @@ def test_the_combined_result_carries_the_review_policy_of_whichever_deciding_rou
 
 
 def test_enforcement_changes_apply_in_date_order_whatever_order_they_are_written_in():
-    from exportctl.rulebook import RoundFile
-    from exportctl.yamlsafe import load_yaml
+    from exportctl.core.yamlsafe import load_yaml
+    from exportctl.rules.model import RoundFile
 
     from tests.conftest import ROOT
 
@@ -68,5 +69,5 @@ def test_enforcement_changes_apply_in_date_order_whatever_order_they_are_written
     ]
     round_file = RoundFile.model_validate(document)
     days = [date(2025, 5, 12), date(2025, 5, 13), date(2025, 8, 31), date(2025, 9, 1)]
-    assert [round_file.enforcement_on(d) for d in days] == ["enforced", "not-enforced", "not-enforced", "enforced"]
-    assert [round_file.in_force_on(d) for d in days] == [True, False, False, True]
+    assert [enforcement_on(round_file, d) for d in days] == ["enforced", "not-enforced", "not-enforced", "enforced"]
+    assert [in_force_on(round_file, d) for d in days] == [True, False, False, True]

@@ -9,7 +9,8 @@ import random
 import pytest
 from exportctl import load_rules
 from exportctl.decision import durable
-from exportctl.decision.python import PythonBackend
+from exportctl.decision.kleene import KleeneBackend
+from exportctl.rules.program import AllNode, AnyNode, CmpNode, NotNode, RefNode
 
 from tests.conftest import ROUND_IDS
 
@@ -35,7 +36,7 @@ def patterns(count: int):
 
 def disagreements(round_id: str, pattern_source) -> list[tuple[str, ...]]:
     program = load_rules()[round_id]
-    fast, engine = PythonBackend(), durable.DurableBackend()
+    fast, engine = KleeneBackend(), durable.DurableBackend()
     return [p for p in pattern_source if engine.decide(program, p) != fast.decide(program, p)]
 
 
@@ -77,7 +78,8 @@ def test_each_durable_expression_holds_for_exactly_its_kleene_patterns(kind, val
     # that matches; so an over-broad U expression would go unnoticed there. Each expression alone must be exact.
     lang = durable._lang
     exprs = durable._Exprs({"ref": 0})
-    node = (kind, (("cmp", 0), ("not", ("cmp", 1)), ("ref", "ref")))
+    composite = AllNode if kind == "all" else AnyNode
+    node = composite((CmpNode(0), NotNode(CmpNode(1)), RefNode("ref")))
     name = f"test_exprs_{kind}_{value}"
     with lang.ruleset(name):
 
@@ -104,9 +106,8 @@ def test_a_chain_that_no_rule_starts_is_an_error_not_a_crash(monkeypatch, tmp_pa
 
     folder = tmp_path / "rules"
     shutil.copytree(FIXTURES / "rules" / "analysis", folder)
-    text = (folder / "round.yaml").read_text()
-    (folder / "round.yaml").write_text(text.replace("title: ", "title: never started, ", 1))  # a ruleset of its own
     program = load_rules(folder)["test-analysis"]
+    program.__dict__["structure_key"] = "never-started"  # a ruleset of its own, not shared with other tests
     monkeypatch.setattr(durable._Exprs, "expr", lambda self, node, want: self.m.t == "never")
     with pytest.raises(RuntimeError, match="durable-rules did not finish the decision chain"):
         durable.DurableBackend().decide(program, ("T",) * len(program.comparisons))

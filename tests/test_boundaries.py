@@ -6,12 +6,11 @@ from fractions import Fraction
 
 import pytest
 from exportctl import classify, load_rules
-from exportctl.conditions import truth
-from exportctl.metrics import MetricValue
-from exportctl.quantities import format_number, parse_quantity
-from exportctl.sheets import parse_chip
+from exportctl.conditions.compare import truth
+from exportctl.core.quantities import format_number, parse_quantity
+from exportctl.metrics.compute import MetricValue
 
-from tests.conftest import ROUND_IDS
+from tests.conftest import ROUND_IDS, parse_chip
 
 EXPECTED_AT = {">=": "T", "<=": "T", ">": "F", "<": "F", "==": "T", "!=": "F"}
 EXPECTED_ABOVE = {">=": "T", "<=": "F", ">": "T", "<": "F", "==": "F", "!=": "T"}

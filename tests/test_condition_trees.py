@@ -13,18 +13,19 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from exportctl.analysis import check
-from exportctl.classify import evaluate_chip
+from exportctl.analysis.lint import check
+from exportctl.core.documents import validate_data
+from exportctl.core.errors import RuleFileError
 from exportctl.decision import Memo, durable, make_backend
-from exportctl.errors import RuleFileError
-from exportctl.program import compile_round
-from exportctl.rulebook import RoundFile
-from exportctl.sheets import parse_chip
-from exportctl.validation import validate_data
+from exportctl.metrics.compute import compute_metrics
+from exportctl.results.classify import evaluate_chip
+from exportctl.rules.compile import compile_round
+from exportctl.rules.model import RoundFile
+from exportctl.sheets.load import LoadedChip
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import shipped_rules
+from tests.conftest import parse_chip, shipped_rules
 from tests.strategies import ChipValues, chip_values, condition_trees, render, rule_file
 
 BITS = {"fp16": 16, "fp8": 8, "int8": 8}
@@ -87,7 +88,9 @@ def test_the_engine_agrees_with_a_reference_three_valued_interpreter(
         assert "unreachable" in str(refused)
         return
     spec = parse_chip(data.draw(render(values)), "<hypothesis>")
-    result = evaluate_chip(program, spec, "<hypothesis>", date(2026, 1, 1), Memo(make_backend(backend)), definitions)
+    metrics = compute_metrics(spec, definitions)
+    chip = LoadedChip(spec, "<hypothesis>")
+    result = evaluate_chip(program, chip, date(2026, 1, 1), Memo(make_backend(backend)), metrics)
     expected = kleene(tree, facts(values))
     assert result.clauses["c"] == expected
     assert result.status == {"T": "controlled", "F": "not-controlled", "U": "indeterminate"}[expected]

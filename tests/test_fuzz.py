@@ -8,13 +8,14 @@ from __future__ import annotations
 import string
 
 import yaml
-from exportctl.errors import InputError
-from exportctl.rulebook import RoundFile
-from exportctl.sheets import parse_chip
-from exportctl.validation import validate_data
-from exportctl.yamlsafe import parse_yaml
+from exportctl.core.documents import validate_data
+from exportctl.core.errors import InputError
+from exportctl.core.yamlsafe import parse_yaml
+from exportctl.rules.model import RoundFile
 from hypothesis import given
 from hypothesis import strategies as st
+
+from tests.conftest import parse_chip
 
 KEYS = [
     "name",
@@ -71,7 +72,7 @@ def test_any_document_is_a_chip_or_a_spec_sheet_error(document):
 
 @given(DOCUMENTS)
 def test_any_document_is_a_round_or_a_rule_file_error(document):
-    from exportctl.errors import RuleFileError
+    from exportctl.core.errors import RuleFileError
 
     _only_input_errors(lambda: validate_data(RoundFile, document, "<fuzz>", RuleFileError))
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from exportctl import classify
 from exportctl.decision import Memo
-from exportctl.decision.python import PythonBackend
+from exportctl.decision.kleene import KleeneBackend
 
 from tests.conftest import sheet
 
 
-class CountingBackend(PythonBackend):
+class CountingBackend(KleeneBackend):
     def __init__(self) -> None:
         self.calls = 0
 
@@ -28,7 +28,7 @@ def test_the_same_condition_pattern_is_decided_once(rules):
 
 
 def test_memoized_and_fresh_decisions_agree(rules):
-    memo = Memo(PythonBackend())
+    memo = Memo(KleeneBackend())
     first = classify(sheet("nvidia/h20"), rules=rules, memo=memo)
     again = classify(sheet("nvidia/h20"), rules=rules, memo=memo)
     assert [r.to_dict() for r in first] == [r.to_dict() for r in again]

@@ -14,7 +14,7 @@ import re
 import pytest
 from exportctl.cli import main
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, durable_available
 
 # A cross-section of the catalog: controlled, escaped, caught later, not addressed, memory, and unpublished.
 CHIPS = [
@@ -215,20 +215,39 @@ def test_where_durable_rules_does_not_import_the_python_backend_decides_and_aski
 ):
     # as on Python 3.13, where durable-rules 2.0.28 does not build
     from exportctl import decision
-    from exportctl.decision import durable
+    from exportctl.decision import backend
 
-    monkeypatch.setattr(durable, "_lang", None)
-    monkeypatch.setattr(durable, "_IMPORT_ERROR", "ModuleNotFoundError: No module named 'durable'")
-    monkeypatch.setattr(decision, "_default", None)
+    monkeypatch.setattr(backend, "durable_installed", lambda: False)
     assert decision.available_backends() == ["python"]
     assert decision.make_backend().name == "python"
     code, out, _ = run("--version")
     assert code == 0 and out.splitlines()[2] == "decision backend: python (available: python)"
-    with pytest.raises(RuntimeError, match=r"durable-rules is not available here: ModuleNotFoundError: No module"):
+    with pytest.raises(RuntimeError, match=r"durable-rules is not available here: it is not installed"):
         decision.make_backend("durable-rules")
 
 
-@pytest.mark.parametrize("backend", ["python", "durable-rules"])
+def test_where_durable_rules_is_installed_but_does_not_import_the_python_backend_decides(monkeypatch):
+    from exportctl import decision
+    from exportctl.decision import backend, durable
+
+    monkeypatch.setattr(backend, "durable_installed", lambda: True)
+    monkeypatch.setattr(durable, "_lang", None)
+    monkeypatch.setattr(durable, "_IMPORT_ERROR", "ImportError: broken build")
+    assert decision.make_backend().name == "python"
+    with pytest.raises(RuntimeError, match=r"durable-rules is not available here: ImportError: broken build"):
+        decision.make_backend("durable-rules")
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "python",
+        pytest.param(
+            "durable-rules",
+            marks=pytest.mark.skipif(not durable_available(), reason="durable-rules is not installed here"),
+        ),
+    ],
+)
 def test_each_backend_prints_the_same_results(run, backend):
     _, default, _ = run("classify", *CHIPS, "--as-of", "2025-06-01", "--format", "json")
     code, chosen, _ = run("classify", *CHIPS, "--as-of", "2025-06-01", "--format", "json", "--backend", backend)

@@ -15,18 +15,17 @@ from typing import Any
 import pytest
 import yaml
 from exportctl import classify, classify_as_of, load_chips
-from exportctl.classify import in_force
-from exportctl.conditions import evaluate, pattern_of
+from exportctl.conditions.compare import evaluate, pattern_of
+from exportctl.core.logic import SEVERITY
+from exportctl.core.yamlsafe import parse_yaml
 from exportctl.decision import durable
-from exportctl.decision.python import PythonBackend
-from exportctl.metrics import compute_metrics
-from exportctl.result import SEVERITY
-from exportctl.sheets import parse_chip
-from exportctl.yamlsafe import parse_yaml
+from exportctl.decision.kleene import KleeneBackend
+from exportctl.metrics.compute import compute_metrics
+from exportctl.results.combine import in_force
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import CATALOG, ROUND_IDS, shipped_rules
+from tests.conftest import CATALOG, ROUND_IDS, parse_chip, shipped_rules
 from tests.strategies import ChipValues, any_values, chip_dicts, chip_values, decimals, near, raised, render
 
 AS_OF = date(2026, 11, 23)
@@ -121,7 +120,7 @@ def test_controlled_is_monotone_in_throughput_us_2023_10(values: ChipValues, dat
 def test_backends_agree_on_random_chips(chip: dict[str, Any], on: date) -> None:
     """durable-rules and the pure-Python backend decide every round alike for the pattern of a random chip."""
     spec = spec_of(chip)
-    engine, fast = durable.DurableBackend(), PythonBackend()
+    engine, fast = durable.DurableBackend(), KleeneBackend()
     for program in shipped_rules():
         metrics = compute_metrics(spec, shipped_rules().definitions, extra=program.derived)
         pattern = pattern_of(evaluate(program, metrics, on))

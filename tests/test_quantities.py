@@ -5,8 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 import pytest
-from exportctl.errors import QuantityError
-from exportctl.quantities import parse_quantity
+from exportctl.core.errors import QuantityError
+from exportctl.core.quantities import parse_quantity
 
 
 @pytest.mark.parametrize("text", ["600 GB/s", "0.6 TB/s", "600000 MB/s", "4.8 Tbit/s", "4800 Gbit/s", "0.0006 PB/s"])
@@ -84,7 +84,7 @@ def test_a_value_that_is_not_text_or_a_number_is_refused_by_type(value, message)
 
 
 def test_a_plain_number_must_be_just_a_number():
-    from exportctl.quantities import parse_number
+    from exportctl.core.quantities import parse_number
 
     assert parse_number("1978.9") == Fraction(19789, 10)
     for text in ("4 GB", "four", ""):

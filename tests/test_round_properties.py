@@ -13,12 +13,11 @@ from typing import Any
 
 import pytest
 from exportctl import classify
-from exportctl.result import SEVERITY
-from exportctl.sheets import parse_chip
+from exportctl.core.logic import SEVERITY
 from hypothesis import event, given
 from hypothesis import strategies as st
 
-from tests.conftest import ROUND_IDS, shipped_rules
+from tests.conftest import ROUND_IDS, parse_chip, shipped_rules
 from tests.strategies import (
     AREA,
     LINK,

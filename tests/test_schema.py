@@ -7,7 +7,7 @@ import json
 import jsonschema
 import pytest
 from exportctl.cli import main
-from exportctl.yamlsafe import load_yaml
+from exportctl.core.yamlsafe import load_yaml
 
 from tests.conftest import CATALOG, FIXTURES, ROOT
 
@@ -117,7 +117,7 @@ def test_the_rules_schema_takes_conditions_as_text_and_refuses_a_malformed_one(c
 
 
 def test_a_condition_is_described_with_examples_the_engine_accepts(capsys):
-    from exportctl.rulebook import ClauseRef, ComparisonText, parse_condition
+    from exportctl.rules.model import ClauseRef, ComparisonText, parse_condition
 
     definitions = schema(capsys, "rules")["$defs"]
     comparison, reference = definitions["ComparisonText"], definitions["ClauseRef"]
@@ -143,6 +143,6 @@ def test_the_schema_takes_an_exponent_in_either_case_and_leaves_unknown_to_links
 
 
 def test_a_two_word_dimension_is_described_in_words():
-    from exportctl.exact import json_schema
+    from exportctl.core.fields import json_schema
 
     assert json_schema("bandwidth_density")["description"] == "bandwidth density with a unit, e.g. 2 GB/s/mm^2"

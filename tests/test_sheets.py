@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from exportctl import load_chip, load_chips
-from exportctl.errors import InputError, SpecSheetError
+from exportctl.core.errors import InputError, SpecSheetError
 
 from tests.conftest import FIXTURES
 
@@ -89,7 +89,7 @@ def test_load_chip_raises_the_first_error_of_a_bad_file():
 
 
 def test_a_path_that_cannot_be_read_is_an_error_naming_why(tmp_path):
-    from exportctl.yamlsafe import load_yaml
+    from exportctl.core.yamlsafe import load_yaml
 
     folder = tmp_path / "looks-like-a-sheet.yaml"
     folder.mkdir()
@@ -101,7 +101,7 @@ def test_a_path_that_cannot_be_read_is_an_error_naming_why(tmp_path):
 
 
 def test_a_file_of_exactly_the_size_limit_is_read_and_one_byte_more_is_not(tmp_path):
-    from exportctl.yamlsafe import load_yaml
+    from exportctl.core.yamlsafe import load_yaml
 
     sheet = tmp_path / "sheet.yaml"
     sheet.write_text("name: x\n")  # 8 bytes
@@ -111,7 +111,7 @@ def test_a_file_of_exactly_the_size_limit_is_read_and_one_byte_more_is_not(tmp_p
 
 
 def test_an_unreadable_scalar_is_quoted_whole_up_to_40_characters():
-    from exportctl.yamlsafe import parse_yaml
+    from exportctl.core.yamlsafe import parse_yaml
 
     for fraction, shown in (
         ("0" * 20, "2023-13-45 10:00:00." + "0" * 20),

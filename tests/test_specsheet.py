@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from exportctl import load_chip
-from exportctl.sheets import parse_chip
-from exportctl.specsheet import ChipSpec
+from exportctl.sheets.model import ChipSpec
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, parse_chip
 
 SHEET = FIXTURES / "sheets" / "partly-sourced.yaml"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from exportctl import classify
-from exportctl.sheets import parse_chip
+
+from tests.conftest import parse_chip, shipped_rules
 
 
 def _chip(**fields):
@@ -68,9 +69,9 @@ def test_a_published_tpp_that_disagrees_is_a_warning():
 def test_a_lower_bound_decides_only_the_comparisons_it_can():
     from fractions import Fraction
 
-    from exportctl.conditions import truth
-    from exportctl.metrics import MetricValue
-    from exportctl.program import Comparison
+    from exportctl.conditions.compare import truth
+    from exportctl.metrics.compute import MetricValue
+    from exportctl.rules.program import Comparison
 
     # io_bandwidth is at least 700 GB/s (a known link plus an unknown one)
     metric = MetricValue("io_bandwidth", None, "bandwidth", lower=Fraction(700))
@@ -88,8 +89,8 @@ def test_a_lower_bound_decides_only_the_comparisons_it_can():
 def test_a_derived_sum_keeps_the_lower_bound_of_a_partly_known_operand():
     from fractions import Fraction
 
-    from exportctl.definitions import MetricDef
-    from exportctl.metrics import compute_metrics
+    from exportctl.metrics.compute import compute_metrics
+    from exportctl.metrics.definitions import MetricDef
 
     chip = _chip(io={"nvlink": "700 GB/s", "pcie": "unknown"}, memory={"bandwidth": "4 TB/s"})
     extra = {
@@ -97,10 +98,12 @@ def test_a_derived_sum_keeps_the_lower_bound_of_a_partly_known_operand():
             dimension="bandwidth", description="io and memory", sum=("io_bandwidth", "memory_bandwidth")
         )
     }
-    total = compute_metrics(chip, extra=extra).values["all_links"]
+    total = compute_metrics(chip, shipped_rules().definitions, extra=extra).values["all_links"]
     assert (total.value, total.lower) == (None, Fraction(4700))
     assert total.basis == "io_bandwidth at least 700 GB/s + memory_bandwidth 4000 GB/s"
-    known = compute_metrics(_chip(io={"nvlink": "700 GB/s"}, memory={"bandwidth": "4 TB/s"}), extra=extra)
+    known = compute_metrics(
+        _chip(io={"nvlink": "700 GB/s"}, memory={"bandwidth": "4 TB/s"}), shipped_rules().definitions, extra=extra
+    )
     assert (known.values["all_links"].value, known.values["all_links"].lower) == (Fraction(4700), None)
 
 
@@ -108,9 +111,10 @@ def test_a_dated_threshold_changes_on_its_date_not_the_day_after():
     from datetime import date
     from fractions import Fraction
 
-    from exportctl.program import Comparison
+    from exportctl.rules.calendar import threshold_on
+    from exportctl.rules.program import Comparison
 
     steps = ((date(2025, 1, 16), Fraction(30 * 10**9)), (date(2027, 1, 1), Fraction(35 * 10**9)))
     line = Comparison("transistors >= $t", "transistors", ">=", "dimensionless", "number", None, "t", steps)
     days = [date(2025, 1, 16), date(2026, 12, 31), date(2027, 1, 1)]
-    assert [line.threshold_on(d) for d in days] == [30 * 10**9, 30 * 10**9, 35 * 10**9]
+    assert [threshold_on(line, d) for d in days] == [30 * 10**9, 30 * 10**9, 35 * 10**9]

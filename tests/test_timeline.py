@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from exportctl.timeline import timeline
-
-from tests.conftest import sheet
+from tests.conftest import sheet, timeline
 
 
 def test_a800_is_not_controlled_from_2022_10_07_and_3a090a_from_2023_11_17(rules):

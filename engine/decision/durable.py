@@ -6,9 +6,10 @@ each node's rule fires in dependency order, posting the event on with that node'
 engine chains clause outcomes (3A090.b only when not 3A090.a, then NAC/ACA, then the status nodes).
 
 Traps handled here: session state is itself matchable, so every rule requires the event marker and results
-are written under names no rule reads; ruleset names are unique per program (one name per host); every
-session is deleted after use (1024 live sessions per ruleset) and every event has a unique id (the fact
-hash is 32-bit); post_batch is not used (asynchronous across sessions).
+are written under names no rule reads; a ruleset is registered once per program *structure* (durable-rules'
+host is one per process, and a ruleset cannot be released), so what-if variants that only move thresholds add
+none; every session is deleted after use (1024 live sessions per ruleset) and every event has a unique id (the
+fact hash is 32-bit); post_batch is not used (asynchronous across sessions).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import itertools
 import threading
 from typing import Any, ClassVar
 
-from ..program import Node, Program
-from . import Decision
+from ..core.logic import Tri
+from ..rules.program import AllNode, AnyNode, CmpNode, ConstNode, Node, NotNode, Program, RefNode
 
 try:  # durable-rules 2.0.28 does not build or import on Python >= 3.13
     from durable import lang as _lang
@@ -48,9 +49,10 @@ def _node_field(j: int) -> str:
 
 
 FLIP = {"T": "F", "F": "T", "U": "U"}
+Composite = AllNode | AnyNode
 
 
-def flatten(nodes: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
+def flatten(nodes: dict[str, Node]) -> list[tuple[str, Node]]:
     """The program's nodes with every composite nested in a composite lifted into a chain node of its own.
 
     durable-rules expands each rule's expression to disjunctive normal form and refuses one that grows too large
@@ -60,19 +62,18 @@ def flatten(nodes: list[tuple[str, Node]]) -> list[tuple[str, Node]]:
     out: list[tuple[str, Node]] = []
 
     def lift(node: Node, top: bool) -> Node:
-        kind = node[0]
-        if kind == "not":
-            return ("not", lift(node[1], False))
-        if kind in ("all", "any"):
-            flat = (kind, tuple(lift(child, False) for child in node[1]))
+        if isinstance(node, NotNode):
+            return NotNode(lift(node.child, False))
+        if isinstance(node, (AllNode, AnyNode)):
+            flat = type(node)(tuple(lift(child, False) for child in node.children))
             if top:
                 return flat
             name = f"~{len(out)}"
             out.append((name, flat))
-            return ("ref", name)
+            return RefNode(name)
         return node
 
-    for nid, node in nodes:
+    for nid, node in nodes.items():
         out.append((nid, lift(node, True)))
     return out
 
@@ -84,26 +85,25 @@ class _Exprs:
         self.ids = ids
         self.m = _lang.m  # type: ignore[union-attr]
 
-    def name(self, node: Node) -> str:
-        return _field(node[1]) if node[0] == "cmp" else _node_field(self.ids[node[1]])
+    def name(self, node: CmpNode | RefNode) -> str:
+        return _field(node.index) if isinstance(node, CmpNode) else _node_field(self.ids[node.target])
 
     def is_(self, node: Node, value: str, negate: bool = False) -> Any:
         """A leaf, reference, constant or negation of one has (or, with negate, has not) this value."""
-        kind = node[0]
-        if kind == "not":
-            return self.is_(node[1], FLIP[value], negate)
-        if kind == "const":
+        if isinstance(node, NotNode):
+            return self.is_(node.child, FLIP[value], negate)
+        if isinstance(node, ConstNode):
             # a constant still needs an expression: compare the marker, true or false as wanted
-            return (self.m.t == "ev") if (node[1] == value) != negate else (self.m.t == "never")
+            return (self.m.t == "ev") if (node.value == value) != negate else (self.m.t == "never")
+        assert isinstance(node, (CmpNode, RefNode)), "flatten() lifts every nested composite"
         field = getattr(self.m, self.name(node))
         return (field != value) if negate else (field == value)
 
     def expr(self, node: Node, want: str) -> Any:
-        kind = node[0]
-        if kind not in ("all", "any"):
+        if not isinstance(node, (AllNode, AnyNode)):
             return self.is_(node, want)
-        children = node[1]
-        decisive, absorbing = ("F", "T") if kind == "all" else ("T", "F")
+        children = node.children
+        decisive, absorbing = ("F", "T") if isinstance(node, AllNode) else ("T", "F")
         if want == absorbing:  # every child is
             return _fold(lambda a, b: a & b, [self.is_(c, want) for c in children])
         if want == decisive:  # some child is
@@ -129,15 +129,16 @@ class DurableBackend:
     _counter = itertools.count()
 
     def _ruleset(self, program: Program) -> str:
-        name = f"exportctl_{program.round.id.replace('-', '_')}_{program.key}"
+        key = program.structure_key
+        name = f"exportctl_{key}"
         with self._lock:
-            if program.key in self._compiled:
+            if key in self._compiled:
                 return name
             assert _lang is not None
             m = _lang.m
             chain = flatten(program.nodes)
             ids = {nid: j for j, (nid, _) in enumerate(chain)}
-            self._positions[program.key] = {nid: ids[nid] for nid, _ in program.nodes}
+            self._positions[key] = {nid: ids[nid] for nid in program.nodes}
             exprs = _Exprs(ids)
             with _lang.ruleset(name):
                 previous = None
@@ -154,13 +155,13 @@ class DurableBackend:
                 def _done(c: Any) -> None:
                     c.s.r_done = True
 
-            self._compiled[program.key] = name
+            self._compiled[key] = name
         return name
 
     retries = 0  # sessions re-run under fresh ids after a hash collision (see decide)
     max_attempts = 5
 
-    def decide(self, program: Program, pattern: tuple[str, ...]) -> Decision:
+    def decide(self, program: Program, pattern: tuple[Tri, ...]) -> dict[str, Tri]:
         """Run the chain in a fresh session.
 
         durable-rules hashes session and event ids to 32 bits; after tens of thousands of sessions a new id
@@ -175,7 +176,7 @@ class DurableBackend:
             serial = next(self._counter)
             sid = f"s{serial}"
             event: dict[str, Any] = {"sid": sid, "id": f"e{serial}", "t": "ev"}
-            event.update({_field(i): v for i, v in enumerate(pattern)})
+            event.update({_field(i): str(v) for i, v in enumerate(pattern)})
             with self._lock:
                 try:
                     state = _lang.post(name, event)
@@ -184,7 +185,8 @@ class DurableBackend:
                 else:
                     _lang.delete_state(name, sid)
             if state and state.get("r_done"):
-                return {nid: state[f"r_{_node_field(j)}"] for nid, j in self._positions[program.key].items()}
+                positions = self._positions[program.structure_key]
+                return {nid: Tri(state[f"r_{_node_field(j)}"]) for nid, j in positions.items()}
             DurableBackend.retries += 1
         detail = state.get("exception", state) if isinstance(state, dict) else state
         raise RuntimeError(f"durable-rules did not finish the decision chain for {pattern}: {detail}")

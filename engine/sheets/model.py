@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_serializer, model_validator
 
-from .exact import Area, Bandwidth, Capacity, Count, Exact, LinkRate, Throughput, json_schema
+from ..core.fields import Area, Bandwidth, Capacity, Count, Exact, LinkRate, Throughput, json_schema
 
 _KEY = r"^[a-z][a-z0-9_]*$"
 
@@ -63,7 +63,7 @@ class Memory(_Strict):
     bandwidth: Bandwidth | None = None
 
 
-class Source(_Strict):
+class SheetSource(_Strict):
     id: str | None = None
     title: str = Field(min_length=1)
     url: str | None = None
@@ -87,7 +87,7 @@ class ChipSpec(_Strict):
     io: dict[str, LinkRate] | None = None
     package_area: Area | None = None
     tpp: Count | None = None
-    sources: list[Source] = []
+    sources: list[SheetSource] = []
     notes: str | None = None
 
     @field_validator("name", "vendor")

@@ -1,23 +1,23 @@
-"""Loading rule files: every round in rules/, validated and compiled, overlays after their bases."""
+"""A rules folder: its metric definitions and every round in it, validated and compiled, overlays after bases."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import resources
-from .analysis import check
-from .definitions import Definitions, load_definitions
-from .errors import RuleFileError, UnknownRoundError
-from .metrics import check_readers
-from .program import Program, compile_round
-from .rulebook import RoundFile
-from .validation import validate_document
+from ..core.documents import validate_document
+from ..core.errors import RuleFileError, UnknownRoundError
+from ..metrics.compute import check_readers
+from ..metrics.definitions import Definitions, load_definitions
+from .compile import compile_round
+from .model import RoundFile
+from .program import Program
 
 
 @dataclass
 class RuleSet:
-    """The rounds of a rules folder, by id, in the order they took effect."""
+    """The rounds of a rules folder, by id, in the order they took effect, with the folder's metric definitions."""
 
     programs: dict[str, Program]
     definitions: Definitions
@@ -29,27 +29,36 @@ class RuleSet:
         except KeyError:
             raise UnknownRoundError(f"unknown round {round_id!r}; known: {', '.join(self.programs)}") from None
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Program]:
         return iter(self.programs.values())
 
     def ids(self) -> list[str]:
         return list(self.programs)
+
+    def default_ids(self) -> list[str]:
+        """The rounds applied when none is asked for."""
+        return [p.round.id for p in self if p.round.applied_by_default]
 
 
 def round_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
 
 
-def load_rules(folder: str | Path | None = None) -> RuleSet:
-    """Every round in the folder (default: the rules shipped with the package); raises RuleFileError."""
-    path = Path(folder) if folder is not None else resources.rules_dir()
-    if not path.is_dir() or not round_files(path):
-        raise RuleFileError(str(path), "rules", "not a folder of rule files (*.yaml)")
-    metrics_file = path / "_metrics.yaml"
+def definitions_of(folder: Path) -> Definitions:
+    """A folder's `_metrics.yaml` (the shipped definitions where it has none), checked."""
+    metrics_file = folder / "_metrics.yaml"
     definitions = load_definitions(metrics_file if metrics_file.exists() else None)
     check_readers(definitions, str(metrics_file))
+    return definitions
+
+
+def load_ruleset(folder: Path) -> RuleSet:
+    """Every round in the folder, compiled against the folder's definitions; raises RuleFileError."""
+    if not folder.is_dir() or not round_files(folder):
+        raise RuleFileError(str(folder), "rules", "not a folder of rule files (*.yaml)")
+    definitions = definitions_of(folder)
     rounds: dict[str, tuple[RoundFile, str]] = {}
-    for file in round_files(path):
+    for file in round_files(folder):
         rule = validate_document(RoundFile, file, RuleFileError)
         if rule.id in rounds:
             raise RuleFileError(str(file), "id", f"round {rule.id!r} is also defined in {rounds[rule.id][1]}")
@@ -70,10 +79,9 @@ def load_rules(folder: str | Path | None = None) -> RuleSet:
                 raise RuleFileError(source, "overlays", "rounds overlay each other in a cycle: " + " -> ".join(loop))
             base = build(rule.overlays, chain + (round_id,))
         programs[round_id] = compile_round(rule, definitions, source, base)
-        check(programs[round_id], source)
         return programs[round_id]
 
     for round_id in sorted(rounds, key=lambda r: (rounds[r][0].dates.effective, r)):
         build(round_id)
     ordered = dict(sorted(programs.items(), key=lambda kv: (kv[1].round.dates.effective, kv[0])))
-    return RuleSet(ordered, definitions, path)
+    return RuleSet(ordered, definitions, folder)

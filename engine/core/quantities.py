@@ -4,34 +4,113 @@ Thresholds are legal lines, so nothing here touches binary floating point: the n
 decimal text into a Fraction, and the unit's conversion factor comes from a pint registry whose
 non-integer type is Fraction, so `0.6 TB/s` is exactly 600 GB/s and `1.1 TB/s / 550 mm^2` is exactly
 2 GB/s per mm^2.
+
+pint is the authority for every factor, but importing it and building its registry costs more than the rest
+of a classification. So each factor pint computes is kept in a small cache file (exact, as a fraction), keyed
+by pint's installed unit definitions and ours: a warm start reads the file and never imports pint.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Any
 
-import pint
-
 from .errors import QuantityError
+from .paths import cache_dir
+
+# Operations are their own dimension so a throughput can never be confused with a bandwidth.
+UNIT_DEFINITIONS = (
+    "operation = [computation] = op",
+    "OPS = operation / second",
+    "FLOPS = operation / second",
+)
 
 
-def _build_registry() -> pint.UnitRegistry:
-    registry: pint.UnitRegistry = pint.UnitRegistry(non_int_type=Fraction)
-    # Operations are their own dimension so a throughput can never be confused with a bandwidth.
-    registry.define("operation = [computation] = op")
-    registry.define("OPS = operation / second")
-    registry.define("FLOPS = operation / second")
+def _build_registry() -> Any:
+    import pint
+
+    folder = cache_dir()
+    options: dict[str, Any] = {"non_int_type": Fraction}
+    if folder is not None:
+        options["cache_folder"] = folder / "pint"
+    try:
+        registry: Any = pint.UnitRegistry(**options)
+    except OSError:  # an unwritable cache folder: build without it
+        registry = pint.UnitRegistry(non_int_type=Fraction)
+    for definition in UNIT_DEFINITIONS:
+        registry.define(definition)
     return registry
 
 
 @cache
-def registry() -> pint.UnitRegistry:
-    """The unit registry, built on first use (a few hundred ms; `import exportctl` stays cheap)."""
+def registry() -> Any:
+    """The unit registry, built on first use (only when a factor is not in the cache file)."""
     return _build_registry()
+
+
+class _FactorCache:
+    """Conversion factors pint has computed, by (unit text, dimension), kept in one JSON file."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.factors: dict[str, str] = {}
+        folder = cache_dir()
+        if folder is None:
+            return
+        spec = importlib.util.find_spec("pint")
+        origin = Path(spec.origin) if spec and spec.origin else None
+        try:
+            stamp = os.stat(origin.parent / "default_en.txt") if origin else None
+        except OSError:
+            stamp = None
+        if stamp is None:
+            return
+        key = hashlib.sha256(
+            f"{origin}|{stamp.st_size}|{stamp.st_mtime_ns}|{'|'.join(UNIT_DEFINITIONS)}".encode()
+        ).hexdigest()[:16]
+        self.path = folder / f"units-{key}.json"
+        try:
+            loaded = json.loads(self.path.read_text(encoding="utf-8"))
+            if isinstance(loaded, dict):
+                self.factors = {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, str)}
+        except (OSError, ValueError):
+            pass
+
+    def get(self, unit: str, dimension: str) -> Fraction | None:
+        text = self.factors.get(f"{dimension}|{unit}")
+        if text is None:
+            return None
+        try:
+            return Fraction(text)
+        except (ValueError, ZeroDivisionError):
+            return None
+
+    def put(self, unit: str, dimension: str, factor: Fraction) -> None:
+        self.factors[f"{dimension}|{unit}"] = str(factor)
+        if self.path is None:
+            return
+        try:  # write a whole new file and rename it into place: readers never see half a file
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".units-")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(self.factors, out)
+            os.replace(temporary, self.path)
+        except OSError:
+            self.path = None  # read-only or full: go on without the file
+
+
+@cache
+def _factors() -> _FactorCache:
+    return _FactorCache()
 
 
 @dataclass(frozen=True)
@@ -74,6 +153,9 @@ def _dimensionality(unit: str) -> Any:
 @lru_cache(maxsize=4096)
 def conversion_factor(unit: str, dimension: str) -> Fraction:
     """Exact factor taking a value in `unit` to the dimension's canonical unit."""
+    cached = _factors().get(unit, dimension)
+    if cached is not None:
+        return cached
     dim = DIMENSIONS[dimension]
     try:
         parsed = registry().parse_units(unit) if unit else registry().dimensionless
@@ -82,8 +164,9 @@ def conversion_factor(unit: str, dimension: str) -> Fraction:
     if parsed.dimensionality != dim.dimensionality:
         got = describe_dimension(parsed.dimensionality)
         raise QuantityError(f"expected {article(dim.name)} (e.g. {dim.example}), got a unit of {got} ({unit!r})")
-    factor = registry().Quantity(Fraction(1), parsed).to(dim.canonical or registry().dimensionless).magnitude
-    return Fraction(factor)
+    factor = Fraction(registry().Quantity(Fraction(1), parsed).to(dim.canonical or registry().dimensionless).magnitude)
+    _factors().put(unit, dimension, factor)
+    return factor
 
 
 def article(name: str) -> str:

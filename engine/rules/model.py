@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from .definitions import MetricDef
+from ..metrics.definitions import MetricDef
 
 Provenance = Literal["published", "is-informed", "reported"]
 OPERATORS = (">=", "<=", "==", "!=", ">", "<", "in", "matches")
@@ -123,7 +123,7 @@ def condition_text(condition: Condition) -> str:
 # --- metadata ---------------------------------------------------------------------------------------------------
 
 
-class Source(_Strict):
+class RuleSource(_Strict):
     title: str
     url: str | None = None
     confidence: str | None = None
@@ -241,7 +241,7 @@ class RoundFile(_Strict):
     parameters: dict[str, Parameter] = {}
     derived: dict[str, MetricDef] = {}
     clauses: list[Clause] = Field(min_length=1)
-    sources: list[Source] = Field(min_length=1)
+    sources: list[RuleSource] = Field(min_length=1)
     notes: str | None = None
 
     @field_validator("clauses")
@@ -253,21 +253,6 @@ class RoundFile(_Strict):
                 raise ValueError(f"clause id {clause.id!r} is used twice: clauses[{first[clause.id]}] and [{index}]")
             first[clause.id] = index
         return clauses
-
-    def enforcement_on(self, day: date) -> str:
-        status = "enforced"
-        for change in sorted(self.enforcement, key=lambda e: e.since):
-            if change.since <= day:
-                status = change.status
-        return status
-
-    def in_force_on(self, day: date) -> bool:
-        """Effective that day, not ended, and enforced."""
-        if day < self.dates.effective:
-            return False
-        if self.dates.ends is not None and day >= self.dates.ends:
-            return False
-        return self.enforcement_on(day) == "enforced"
 
 
 for _model in (AllOf, AnyOf, NotOf):

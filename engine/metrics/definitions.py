@@ -7,16 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from fractions import Fraction
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from . import resources
-from .errors import RuleFileError
-from .quantities import DIMENSIONS, parse_number
-from .validation import validate_document
+from ..core import paths
+from ..core.documents import validate_document
+from ..core.errors import RuleFileError
+from ..core.quantities import DIMENSIONS, parse_number
 
 
 class MetricDef(BaseModel):
@@ -89,10 +88,13 @@ def check_derived(metrics: Mapping[str, MetricDef], known: Collection[str], sour
         visit(name, ())
 
 
-@lru_cache(maxsize=8)
 def load_definitions(path: Path | None = None) -> Definitions:
-    """The metric definitions (cached: they are read on every classification)."""
-    path = path or resources.rules_dir() / "_metrics.yaml"
+    """The metric definitions in a file (default: the shipped rules/_metrics.yaml), read anew on every call.
+
+    Not cached by path: an analyst who edits the file and loads it again gets what the file now says. An Engine
+    reads them once and keeps them.
+    """
+    path = path or paths.rules_dir() / "_metrics.yaml"
     definitions = validate_document(Definitions, path, RuleFileError)
     definitions.check(str(path))
     return definitions

@@ -1,21 +1,33 @@
-"""The result of one chip under one round (contract section 3), and the combined result as of a date."""
+"""The result of one chip under one round (contract section 3), and the combined result as of a date.
+
+A result is cheap to make: the verdict comes from the memo and the chip's metrics are shared by every round.
+The per-comparison views (margins, display text) are built when they are first read, so a caller that wants
+only the status pays for none of them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
-from .quantities import format_number
+from ..conditions.compare import ConditionResult, evaluate
+from ..core.logic import SEVERITY, Status, Tri, strictest
+from ..core.quantities import format_number
+from ..decision.verdict import Verdict
+from ..metrics.compute import ChipMetrics
+from ..rules.program import Program
 
-STATUSES = ("controlled", "review", "indeterminate", "not-controlled")
-# Strictest first: a chip that may be controlled (indeterminate) outranks a letter's manual review.
-SEVERITY = {"controlled": 3, "indeterminate": 2, "review": 1, "not-controlled": 0}
+STATUSES = tuple(Status)
+__all__ = ["SEVERITY", "STATUSES", "Combined", "ConditionView", "Result", "strictest"]
 
 
 @dataclass(frozen=True)
 class ConditionView:
+    """One comparison as a result shows it: owning clause, value against threshold, whether it held, margin."""
+
     clause: str
     comparison: str
     metric: str
@@ -47,6 +59,38 @@ class ConditionView:
         return f"{self.metric} {self.value} {self.operator} {self.threshold}: {verdict}{margin}"
 
 
+def _view(owner: str, result: ConditionResult, decisive: bool) -> ConditionView:
+    c = result.comparison
+    return ConditionView(
+        owner,
+        c.key,
+        c.metric,
+        c.op,
+        result.threshold,
+        result.value.text,
+        result.holds.as_bool(),
+        result.margin,
+        result.value.basis,
+        decisive,
+    )
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a result was computed from: enough to build its condition views on demand."""
+
+    program: Program
+    metrics: ChipMetrics
+    verdict: Verdict
+
+
+_HEADS = {
+    Status.NOT_CONTROLLED: "not controlled",
+    Status.INDETERMINATE: "indeterminate",
+    Status.REVIEW: "review",
+}
+
+
 @dataclass(frozen=True)
 class Result:
     """One chip under one round."""
@@ -54,13 +98,12 @@ class Result:
     chip: str
     source: str
     round: str
-    status: str
+    status: Status
     classification: str | None
     license_exception: str | None
     license_review: str | None
     applicable: bool | None
-    conditions: list[ConditionView]
-    clauses: dict[str, str]
+    clauses: dict[str, Tri]
     missing: list[str]
     citation: str
     provenance: str
@@ -68,25 +111,59 @@ class Result:
     as_of: date
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    explanation: str = ""
+    basis: Basis | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def _evaluated(self) -> list[ConditionResult]:
+        assert self.basis is not None
+        return evaluate(self.basis.program, self.basis.metrics, self.as_of)
+
+    @cached_property
+    def conditions(self) -> list[ConditionView]:
+        """Every comparison of the round, once per clause that uses it, in program order."""
+        if self.basis is None:
+            return []
+        decisive = self.basis.verdict.decisive
+        evaluated = self._evaluated
+        return [_view(owner, evaluated[i], (owner, i) in decisive) for owner, i in self.basis.program.owners]
 
     @property
     def decisive(self) -> list[ConditionView]:
         return [c for c in self.conditions if c.decisive]
+
+    @cached_property
+    def explanation(self) -> str:
+        """One line: the status and the (first four) decisive comparisons."""
+        head = _HEADS.get(self.status) or (
+            f"controlled ({self.classification})" if self.classification else "controlled"
+        )
+        if self.basis is None:
+            return head
+        decisive = self.basis.verdict.decisive
+        if "conditions" in self.__dict__:
+            deciding = self.decisive
+        else:  # only the decisive views: the common case builds no others
+            evaluated = self._evaluated
+            deciding = [_view(o, evaluated[i], True) for o, i in self.basis.program.owners if (o, i) in decisive]
+        if not deciding:
+            return head
+        shown = "; ".join(f"[{v.clause}] {v.sentence()}" for v in deciding[:4])
+        more = f"; +{len(deciding) - 4} more" if len(deciding) > 4 else ""
+        return f"{head}: {shown}{more}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "chip": self.chip,
             "source": self.source,
             "round": self.round,
-            "status": self.status,
+            "status": str(self.status),
             "classification": self.classification,
             "license_exception": self.license_exception,
             "license_review": self.license_review,
             "applicable": self.applicable,
             "explanation": self.explanation,
             "conditions": [c.to_dict() for c in self.conditions],
-            "clauses": self.clauses,
+            "clauses": {k: str(v) for k, v in self.clauses.items()},
             "missing": self.missing,
             "citation": self.citation,
             "provenance": self.provenance,
@@ -104,7 +181,7 @@ class Combined:
     chip: str
     source: str
     as_of: date
-    status: str
+    status: Status
     deciding: list[Result]
     results: list[Result]
 
@@ -123,7 +200,7 @@ class Combined:
             "source": self.source,
             "round": "combined",
             "as_of": self.as_of.isoformat(),
-            "status": self.status,
+            "status": str(self.status),
             "classification": first.classification if first else None,
             "license_exception": first.license_exception if first else None,
             # a review policy may come from another deciding round than the lead (us-2026-01 refines us-2023-10)
@@ -131,7 +208,3 @@ class Combined:
             "deciding_rounds": [r.round for r in self.deciding],
             "rounds": [r.to_dict() for r in self.results],
         }
-
-
-def strictest(statuses: list[str]) -> str:
-    return max(statuses, key=lambda s: SEVERITY[s]) if statuses else "not-controlled"

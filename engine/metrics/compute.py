@@ -7,13 +7,15 @@ combined line, whatever the unknown I/O is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 
-from .definitions import Definitions, MetricDef, load_definitions
-from .errors import RuleFileError
-from .quantities import format_number, format_quantity
-from .specsheet import ChipSpec
+from ..core.errors import RuleFileError
+from ..core.quantities import format_number, format_quantity
+from ..sheets.model import ChipSpec
+from .definitions import Definitions, MetricDef
 
 Value = Fraction | bool | str | None
 
@@ -33,6 +35,11 @@ class MetricValue:
         return self.value is not None
 
     def display(self) -> str:
+        return self.text
+
+    @cached_property
+    def text(self) -> str:
+        """The value as shown in results (formatted once: a chip's metrics serve every round)."""
         if self.value is None:
             if self.lower is not None:
                 return f"at least {format_quantity(self.lower, self.dimension)}"
@@ -53,7 +60,15 @@ class ChipMetrics:
     def __getitem__(self, name: str) -> MetricValue:
         return self.values[name]
 
-    def base_inputs(self, name: str, metric_defs: dict[str, MetricDef]) -> list[str]:
+    def with_derived(self, extra: Mapping[str, MetricDef]) -> ChipMetrics:
+        """These metrics plus a round's own derived ones (the sheet's metrics are computed once for every round)."""
+        if not extra:
+            return self
+        values = dict(self.values)
+        _derive_all(extra, values)
+        return ChipMetrics(values, self.assumptions, self.warnings)
+
+    def base_inputs(self, name: str, metric_defs: Mapping[str, MetricDef]) -> list[str]:
         """The sheet-level metrics a metric rests on (itself, if it is read from the sheet)."""
         metric = metric_defs[name]
         if not metric.derived:
@@ -164,11 +179,23 @@ def check_readers(definitions: Definitions, source: str) -> None:
             )
 
 
+def _derive_all(metrics: Mapping[str, MetricDef], values: dict[str, MetricValue]) -> None:
+    pending = {n: m for n, m in metrics.items() if m.derived}
+    while pending:  # derived metrics may build on each other; the rule loader has rejected cycles
+        ready = [n for n, m in pending.items() if all(o in values for o in m.operands)]
+        if not ready:
+            raise ValueError(f"derived metrics with a cycle or unknown operand: {sorted(pending)}")
+        for name in ready:
+            values[name] = _derive(name, pending.pop(name), values)
+
+
 def compute_metrics(
-    spec: ChipSpec, definitions: Definitions | None = None, extra: dict[str, MetricDef] | None = None
+    spec: ChipSpec, definitions: Definitions, extra: Mapping[str, MetricDef] | None = None
 ) -> ChipMetrics:
-    """Every metric of the definitions (plus a round's own derived ones in `extra`) for one chip."""
-    definitions = definitions or load_definitions()
+    """Every metric of the definitions (plus a round's own derived ones in `extra`) for one chip.
+
+    The definitions are the caller's (an Engine's): the bit lengths and host links a rules folder defines.
+    """
     out = ChipMetrics(values={})
     memory = spec.memory
     bandwidth = memory.bandwidth if memory else None
@@ -204,11 +231,5 @@ def compute_metrics(
         "name": _plain("name", "text", spec.name, spec.name, "name"),
     }
     out.values.update(base)
-    pending = {n: m for n, m in {**definitions.metrics, **(extra or {})}.items() if m.derived}
-    while pending:  # derived metrics may build on each other; the rule loader has rejected cycles
-        ready = [n for n, m in pending.items() if all(o in out.values for o in m.operands)]
-        if not ready:
-            raise ValueError(f"derived metrics with a cycle or unknown operand: {sorted(pending)}")
-        for name in ready:
-            out.values[name] = _derive(name, pending.pop(name), out.values)
+    _derive_all({**definitions.metrics, **(extra or {})}, out.values)
     return out

@@ -1,18 +1,15 @@
-"""Outputs: a readable table (rich) and machine formats (json, jsonl, csv) of results."""
+"""The readable table of results (rich): grouped by status, strictest first, with the decisive condition."""
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Sequence
-from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .result import SEVERITY, Combined, Result
+from ..core.logic import SEVERITY
+from ..results.result import Combined, Result
 
 STYLE = {"controlled": "bold red", "review": "yellow", "indeterminate": "magenta", "not-controlled": "green"}
 
@@ -79,55 +76,3 @@ def _class(result: Result | None) -> str:
     if result.license_exception:
         text += f" {result.license_exception}"
     return text
-
-
-def to_dicts(results: Sequence[Result | Combined]) -> list[dict[str, Any]]:
-    return [r.to_dict() for r in results]
-
-
-def as_json(results: Sequence[Result | Combined]) -> str:
-    return json.dumps(to_dicts(results), indent=2, ensure_ascii=False)
-
-
-def as_jsonl(results: Sequence[Result | Combined]) -> str:
-    return "".join(json.dumps(d, ensure_ascii=False) + "\n" for d in to_dicts(results))
-
-
-CSV_FIELDS = [
-    "chip",
-    "source",
-    "round",
-    "status",
-    "classification",
-    "license_exception",
-    "license_review",
-    "decisive",
-    "missing",
-    "citation",
-    "provenance",
-]
-
-
-def as_csv(results: Sequence[Result | Combined]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for item in results:
-        rows = item.results if isinstance(item, Combined) else [item]
-        for r in rows:
-            writer.writerow(
-                {
-                    "chip": r.chip,
-                    "source": r.source,
-                    "round": r.round,
-                    "status": r.status,
-                    "classification": r.classification or "",
-                    "license_exception": r.license_exception or "",
-                    "license_review": r.license_review or "",
-                    "decisive": " | ".join(c.sentence() for c in r.decisive),
-                    "missing": ";".join(r.missing),
-                    "citation": r.citation,
-                    "provenance": r.provenance,
-                }
-            )
-    return out.getvalue()

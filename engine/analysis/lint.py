@@ -4,21 +4,58 @@ Each metric takes values at, just above and just below every threshold compared 
 text comparisons are taken as free true/false. A clause with an outcome that holds for none of these
 combinations is unreachable; two clauses whose different outcomes can hold together overlap. Both are errors a
 rule author must resolve, as decision-table tools report them.
+
+The check enumerates tens of thousands of combinations per round, and depends only on the compiled program
+(its structure and thresholds). So a pass is remembered by the program's content key, in this process and in
+the cache folder (`exportctl.core.paths.cache_dir`): an unchanged rules folder is checked once, not at every
+start. A failure is never remembered: it is reported, with its message, every time.
 """
 
 from __future__ import annotations
 
 import itertools
 from fractions import Fraction
+from pathlib import Path
 
-from .conditions import truth
-from .decision.python import PythonBackend
-from .errors import RuleFileError
-from .metrics import MetricValue
-from .program import Program
+from ..conditions.compare import truth
+from ..core.errors import RuleFileError
+from ..core.logic import Tri
+from ..core.paths import cache_dir
+from ..decision.kleene import KleeneBackend
+from ..metrics.compute import MetricValue
+from ..rules.program import Program
 
 _EPSILON = Fraction(1, 10**9)
-_PASSED: set[str] = set()  # program keys already checked: the check depends only on the compiled program
+# Bump when the check itself changes: passes recorded by an older check are then not trusted.
+CHECK_VERSION = "1"
+_PASSED: set[str] = set()  # content keys checked in this process (a pure function of the program: safe to share)
+
+
+def _marker(program: Program, limit: int) -> Path | None:
+    folder = cache_dir()
+    return None if folder is None else folder / "lint" / f"{program.content_key}-v{CHECK_VERSION}-{limit}"
+
+
+def _passed(program: Program, limit: int) -> bool:
+    if program.content_key in _PASSED:
+        return True
+    marker = _marker(program, limit)
+    if marker is not None and marker.is_file():
+        _PASSED.add(program.content_key)
+        return True
+    return False
+
+
+def _record_pass(program: Program, limit: int) -> None:
+    _PASSED.add(program.content_key)
+    marker = _marker(program, limit)
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a read-only cache folder: check again next time
 
 
 def _samples(program: Program) -> dict[str, list[object]]:
@@ -37,7 +74,7 @@ def _samples(program: Program) -> dict[str, list[object]]:
     return samples
 
 
-def patterns(program: Program) -> list[tuple[tuple[str, ...], dict[str, object]]]:
+def patterns(program: Program) -> list[tuple[tuple[Tri, ...], dict[str, object]]]:
     """Condition patterns a chip can produce (a superset for text and derived metrics), with the values behind them."""
     samples = _samples(program)
     text = [i for i, c in enumerate(program.comparisons) if c.kind == "text"]
@@ -45,7 +82,7 @@ def patterns(program: Program) -> list[tuple[tuple[str, ...], dict[str, object]]
     out = []
     for values in itertools.product(*(samples[m] for m in metrics)):
         chosen = dict(zip(metrics, values, strict=True))
-        for text_values in itertools.product("TF", repeat=len(text)):
+        for text_values in itertools.product((Tri.T, Tri.F), repeat=len(text)):
             pattern = []
             free = dict(zip(text, text_values, strict=True))
             for i, c in enumerate(program.comparisons):
@@ -64,9 +101,9 @@ def check(program: Program, source: str, limit: int = 200_000) -> None:
     """Raise RuleFileError for an unreachable outcome clause or two overlapping outcomes."""
     rule = program.round
     own = [c.id for c in rule.clauses if c.outcome]
-    if not own or program.key in _PASSED:
+    if not own or _passed(program, limit):
         return
-    backend = PythonBackend()
+    backend = KleeneBackend()
     reached: set[str] = set()
     samples = _samples(program)
     size = 1
@@ -76,7 +113,7 @@ def check(program: Program, source: str, limit: int = 200_000) -> None:
         return  # too many combinations to enumerate at load time; the property tests sample instead
     for pattern, values in patterns(program):
         decided = backend.decide(program, pattern)
-        holding = [c for c in own if decided[c] == "T"]
+        holding = [c for c in own if decided[c] is Tri.T]
         reached.update(holding)
         for a, b in itertools.combinations(holding, 2):
             oa, ob = program.outcomes[a], program.outcomes[b]
@@ -94,7 +131,7 @@ def check(program: Program, source: str, limit: int = 200_000) -> None:
                 # the first combination found has every metric known (a clause that holds with a figure unknown
                 # holds with any value of it, and values come before unknown); text comparisons are assumptions
                 assumed = [
-                    c.key if pattern[i] == "T" else f"not {c.key}"
+                    c.key if pattern[i] is Tri.T else f"not {c.key}"
                     for i, c in enumerate(program.comparisons)
                     if c.kind == "text"
                 ]
@@ -112,4 +149,4 @@ def check(program: Program, source: str, limit: int = 200_000) -> None:
                 f"clauses[{index}] ({clause.id})",
                 "unreachable: no combination of values makes this clause hold",
             )
-    _PASSED.add(program.key)
+    _record_pass(program, limit)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .definitions import Definitions, load_definitions
-from .errors import InputError, SpecSheetError
-from .specsheet import ChipSpec
-from .validation import validate_data
-from .yamlsafe import load_yaml
+from ..core.documents import validate_data
+from ..core.errors import InputError, SpecSheetError
+from ..core.yamlsafe import load_yaml
+from ..metrics.definitions import Definitions
+from .model import ChipSpec
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -27,11 +27,15 @@ class LoadedChip:
 
 @dataclass
 class LoadReport:
-    """What a batch load produced: every input is either a chip or an error, never silently dropped."""
+    """What a batch load produced: every input is either a chip or an error, never silently dropped.
+
+    When chips are streamed (`iter_chips`), `chips` stays empty and `loaded` counts them.
+    """
 
     chips: list[LoadedChip] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     files: int = 0
+    loaded: int = 0
 
 
 def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[InputError]]:
@@ -61,10 +65,10 @@ def check_operations(spec: ChipSpec, source: str, definitions: Definitions) -> N
             )
 
 
-def parse_chip(data: Any, source: str, definitions: Definitions | None = None) -> ChipSpec:
-    """Validate one chip mapping (from YAML, JSON or a library caller)."""
+def parse_chip(data: Any, source: str, definitions: Definitions) -> ChipSpec:
+    """Validate one chip mapping (from YAML, JSON or a library caller) against a rule set's metric definitions."""
     spec = validate_data(ChipSpec, data, source, SpecSheetError)
-    check_operations(spec, source, definitions or load_definitions())
+    check_operations(spec, source, definitions)
     return spec
 
 
@@ -77,8 +81,8 @@ def _document_chips(document: Any, source: str) -> list[tuple[Any, int | None]]:
     return [(document, None)]
 
 
-def load_file(path: Path, report: LoadReport, definitions: Definitions | None = None) -> None:
-    """Add the chips of one file (or its error) to the report; a bad entry in a list loses only itself."""
+def file_chips(path: Path, report: LoadReport, definitions: Definitions) -> list[LoadedChip]:
+    """The chips of one file (its errors go to the report); a bad entry in a list loses only itself."""
     source = str(path)
     report.files += 1
     try:
@@ -87,31 +91,41 @@ def load_file(path: Path, report: LoadReport, definitions: Definitions | None = 
         report.errors.append(
             exc if isinstance(exc, SpecSheetError) else SpecSheetError(exc.source, exc.field, exc.message)
         )
-        return
+        return []
+    chips = []
     for data, index in entries:
         label = source if index is None else f"{source}: chips[{index}]"
         try:
-            report.chips.append(LoadedChip(parse_chip(data, label, definitions), source, index))
+            chips.append(LoadedChip(parse_chip(data, label, definitions), source, index))
         except InputError as exc:
             report.errors.append(exc)
+    report.loaded += len(chips)
+    return chips
 
 
-def load_chips(paths: Iterable[str | Path]) -> LoadReport:
+def iter_chips(paths: Iterable[str | Path], definitions: Definitions, report: LoadReport) -> Iterator[LoadedChip]:
+    """The chips under the paths one file at a time (errors and counts go to the report), for streaming."""
+    files, errors = find_sheet_files(paths)
+    report.errors.extend(errors)
+    for path in files:
+        yield from file_chips(path, report, definitions)
+
+
+def load_chips(paths: Iterable[str | Path], definitions: Definitions) -> LoadReport:
     """Load every spec sheet under the paths; bad files become errors in the report, the rest load."""
     files, errors = find_sheet_files(paths)
     report = LoadReport(errors=list(errors))
-    definitions = load_definitions()
     for path in files:
-        load_file(path, report, definitions)
+        report.chips.extend(file_chips(path, report, definitions))
     return report
 
 
-def load_chip(path: str | Path) -> ChipSpec:
+def load_chip(path: str | Path, definitions: Definitions) -> ChipSpec:
     """The one chip a spec-sheet file describes (raises SpecSheetError if it is invalid)."""
     report = LoadReport()
-    load_file(Path(path), report)
+    chips = file_chips(Path(path), report, definitions)
     if report.errors:
         raise report.errors[0]
-    if len(report.chips) != 1:
-        raise SpecSheetError(str(path), "chips", f"holds {len(report.chips)} chips; use load_chips() for a list")
-    return report.chips[0].spec
+    if len(chips) != 1:
+        raise SpecSheetError(str(path), "chips", f"holds {len(chips)} chips; use load_chips() for a list")
+    return chips[0].spec

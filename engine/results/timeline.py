@@ -2,59 +2,50 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from . import decision as decisions
-from .classify import ChipLike, _as_loaded, classify_as_of
-from .rules import RuleSet
+from ..core.logic import Status
+from ..rules.calendar import change_dates
+from ..rules.ruleset import RuleSet
+from .result import Combined
 
 
 @dataclass(frozen=True)
 class Change:
     since: date
-    status: str
+    status: Status
     classification: str | None
     rounds: tuple[str, ...]
 
     def to_dict(self) -> dict[str, object]:
         return {
             "since": self.since.isoformat(),
-            "status": self.status,
+            "status": str(self.status),
             "classification": self.classification,
             "rounds": list(self.rounds),
         }
 
 
-def change_dates(rules: RuleSet) -> list[date]:
-    """Every date on which some round enters or leaves force."""
-    days: set[date] = set()
-    for program in rules:
-        r = program.round
-        days.add(r.dates.effective)
-        if r.dates.ends:
-            days.add(r.dates.ends)
-        days.update(e.since for e in r.enforcement)
-    return sorted(days)
+def timeline(rules: RuleSet, as_of: Callable[[date], Combined]) -> list[Change]:
+    """A chip's combined status from the first date a round applies to it, one entry per change.
 
-
-def timeline(
-    chip: ChipLike, rules: RuleSet, memo: decisions.Memo | None = None, rounds: list[str] | None = None
-) -> list[Change]:
-    """The chip's combined status from the first date a round applies to it, one entry per change."""
-    loaded = _as_loaded(chip)
+    `as_of(day)` gives the chip's combined result on a day; the days visited are every date on which a round
+    enters or leaves force or a dated threshold moves (rules/calendar.py).
+    """
     changes: list[Change] = []
     for day in change_dates(rules):
-        combined = classify_as_of(loaded, day, rules, rounds, memo)
+        combined = as_of(day)
         if all(r.applicable is False for r in combined.results):
             if changes and changes[-1].rounds:  # applied before, nothing applies any more: say so
-                changes.append(Change(day, "not-controlled", None, ()))
+                changes.append(Change(day, Status.NOT_CONTROLLED, None, ()))
             continue
         lead = combined.lead
         entry = Change(
             day,
             combined.status,
-            lead.classification if lead and combined.status == "controlled" else None,
+            lead.classification if lead and combined.status is Status.CONTROLLED else None,
             tuple(r.round for r in combined.deciding),
         )
         if not changes or (changes[-1].status, changes[-1].classification) != (entry.status, entry.classification):

@@ -1,0 +1,1 @@
+"""Analyses of compiled rule sets: the load-time decision-table checks."""

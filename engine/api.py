@@ -1,0 +1,185 @@
+"""The Engine: one rule set, its own metric definitions, a verdict memo and a decision backend.
+
+Nothing here is global: a library user, a notebook and a server can each hold several Engines side by side
+(the shipped rules and a what-if folder, say), and each answers from its own rules and definitions. The
+module-level functions at the end are conveniences over an Engine for one-off calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .analysis.lint import check
+from .core import paths
+from .core.errors import SpecSheetError
+from .decision.backend import Backend, make_backend
+from .decision.memo import Memo
+from .metrics.compute import ChipMetrics, compute_metrics
+from .metrics.definitions import Definitions
+from .results.classify import evaluate_chip
+from .results.combine import combine, in_force
+from .results.result import Combined, Result
+from .results.timeline import Change, timeline
+from .rules.ruleset import RuleSet, load_ruleset
+from .sheets import load as sheet_files
+from .sheets.load import LoadedChip, LoadReport
+from .sheets.model import ChipSpec
+
+ChipLike = ChipSpec | LoadedChip | Mapping[str, Any] | str | Path
+
+
+class Engine:
+    """Classifies chips under the rounds of one rules folder (default: the rules shipped with exportctl).
+
+    `backend` is `"durable-rules"` (the default where it is installed), `"python"`, or a Backend object.
+    Loading runs the load-time checks of every round (unreachable clauses, overlapping outcomes); a pass is
+    remembered by content, so an unchanged folder is checked once.
+    """
+
+    def __init__(
+        self, rules_dir: str | Path | None = None, backend: str | Backend | None = None, *, memo: Memo | None = None
+    ) -> None:
+        folder = Path(rules_dir) if rules_dir is not None else paths.rules_dir()
+        rules = load_ruleset(folder)
+        for program in rules:
+            check(program, program.source)
+        self._init(rules, backend, memo)
+
+    @classmethod
+    def from_ruleset(cls, rules: RuleSet, backend: str | Backend | None = None, memo: Memo | None = None) -> Engine:
+        """An Engine over rules already loaded (and checked) by another Engine."""
+        engine = cls.__new__(cls)
+        engine._init(rules, backend, memo)
+        return engine
+
+    def _init(self, rules: RuleSet, backend: str | Backend | None, memo: Memo | None) -> None:
+        self.rules = rules
+        if memo is not None:
+            self.memo = memo
+        else:
+            self.memo = Memo(backend if backend is not None and not isinstance(backend, str) else make_backend(backend))
+
+    @property
+    def definitions(self) -> Definitions:
+        """This rule set's metric definitions (its folder's `_metrics.yaml`, or the shipped one)."""
+        return self.rules.definitions
+
+    @property
+    def backend(self) -> Backend:
+        return self.memo.backend
+
+    # --- spec sheets, validated against this Engine's definitions --------------------------------------------
+
+    def load_chips(self, paths: Iterable[str | Path]) -> LoadReport:
+        """Every spec sheet under the paths; bad files become errors in the report, the rest load."""
+        return sheet_files.load_chips(paths, self.definitions)
+
+    def iter_chips(self, paths: Iterable[str | Path], report: LoadReport) -> Iterator[LoadedChip]:
+        """The same, one file at a time: errors and counts accumulate in `report`, chips are not kept."""
+        return sheet_files.iter_chips(paths, self.definitions, report)
+
+    def load_chip(self, path: str | Path) -> ChipSpec:
+        """The one chip a spec-sheet file describes (raises SpecSheetError if it is invalid)."""
+        report = LoadReport()
+        chips = sheet_files.file_chips(Path(path), report, self.definitions)
+        if report.errors:
+            raise report.errors[0]
+        if len(chips) != 1:
+            raise SpecSheetError(str(path), "chips", f"holds {len(chips)} chips; use load_chips() for a list")
+        return chips[0].spec
+
+    def parse_chip(self, data: Any, source: str = "<library>") -> ChipSpec:
+        """A chip from a mapping (JSON, a database row, ...), validated like a spec sheet."""
+        return sheet_files.parse_chip(dict(data) if isinstance(data, Mapping) else data, source, self.definitions)
+
+    def _loaded(self, chip: ChipLike) -> LoadedChip:
+        if isinstance(chip, LoadedChip):
+            sheet_files.check_operations(chip.spec, chip.source, self.definitions)
+            return chip
+        if isinstance(chip, ChipSpec):
+            # validated elsewhere, perhaps against other definitions: its operation types must be known here
+            sheet_files.check_operations(chip, "<library>", self.definitions)
+            return LoadedChip(chip, "<library>")
+        if isinstance(chip, Mapping):
+            return LoadedChip(self.parse_chip(chip), "<library>")
+        return LoadedChip(self.load_chip(chip), str(chip))
+
+    def metrics(self, chip: ChipLike) -> ChipMetrics:
+        """The chip's metrics under this rule set's definitions."""
+        return compute_metrics(self._loaded(chip).spec, self.definitions)
+
+    # --- results -------------------------------------------------------------------------------------------------
+
+    def classify(self, chip: ChipLike, rounds: list[str] | None = None, as_of: date | None = None) -> list[Result]:
+        """The chip under each round asked for (default: every round applied by default), as of a date
+        (default: today; dated thresholds are read on it)."""
+        loaded = self._loaded(chip)
+        on = as_of or date.today()
+        metrics = compute_metrics(loaded.spec, self.definitions)
+        programs = [self.rules[r] for r in (rounds or self.rules.default_ids())]
+        return [evaluate_chip(p, loaded, on, self.memo, metrics) for p in programs]
+
+    def classify_as_of(self, chip: ChipLike, as_of: date, rounds: list[str] | None = None) -> Combined:
+        """The combined status on a date (strictest of the rounds in force), with the per-round results behind it."""
+        loaded = self._loaded(chip)
+        return self._as_of(loaded, compute_metrics(loaded.spec, self.definitions), as_of, rounds)
+
+    def _as_of(self, loaded: LoadedChip, metrics: ChipMetrics, day: date, rounds: list[str] | None) -> Combined:
+        results = [evaluate_chip(p, loaded, day, self.memo, metrics) for p in in_force(self.rules, day, rounds)]
+        return combine(loaded.spec.name, loaded.source, day, results)
+
+    def timeline(self, chip: ChipLike, rounds: list[str] | None = None) -> list[Change]:
+        """Each date the chip's combined status changed, and the rounds that changed it."""
+        loaded = self._loaded(chip)
+        metrics = compute_metrics(loaded.spec, self.definitions)
+        return timeline(self.rules, lambda day: self._as_of(loaded, metrics, day, rounds))
+
+
+# --- conveniences ------------------------------------------------------------------------------------------------
+
+
+@cache
+def default_engine() -> Engine:
+    """An Engine over the shipped rules, made on first use (for the conveniences below)."""
+    return Engine()
+
+
+def _engine(rules: RuleSet | None, memo: Memo | None) -> Engine:
+    if rules is None and memo is None:
+        return default_engine()
+    return Engine.from_ruleset(rules or default_engine().rules, memo=memo)
+
+
+def load_rules(folder: str | Path | None = None) -> RuleSet:
+    """Every round in a rules folder (default: the shipped rules), compiled and checked; raises RuleFileError."""
+    return default_engine().rules if folder is None else Engine(folder).rules
+
+
+def load_chips(paths: Iterable[str | Path], rules: RuleSet | None = None) -> LoadReport:
+    return _engine(rules, None).load_chips(paths)
+
+
+def load_chip(path: str | Path, rules: RuleSet | None = None) -> ChipSpec:
+    return _engine(rules, None).load_chip(path)
+
+
+def classify(
+    chip: ChipLike,
+    rounds: list[str] | None = None,
+    as_of: date | None = None,
+    rules: RuleSet | None = None,
+    memo: Memo | None = None,
+) -> list[Result]:
+    """`Engine(...).classify`, for one-off calls: the rule set given (default: the shipped rules)."""
+    return _engine(rules, memo).classify(chip, rounds, as_of)
+
+
+def classify_as_of(
+    chip: ChipLike, as_of: date, rules: RuleSet | None = None, rounds: list[str] | None = None, memo: Memo | None = None
+) -> Combined:
+    """`Engine(...).classify_as_of`, for one-off calls."""
+    return _engine(rules, memo).classify_as_of(chip, as_of, rounds)

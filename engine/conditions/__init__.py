@@ -1,0 +1,1 @@
+"""Metrics -> comparison outcomes (T/F/U), with margins."""

@@ -1,0 +1,1 @@
+"""What every layer uses: errors, paths, safe YAML, validated documents, exact quantities, tri-values."""

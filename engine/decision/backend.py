@@ -1,0 +1,43 @@
+"""What a decision backend is, and which one to use."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from typing import Protocol
+
+from ..core.logic import Tri
+from ..rules.program import Program
+
+
+class Backend(Protocol):
+    """Computes every node's Kleene value for one pattern of comparison outcomes."""
+
+    name: str
+
+    def decide(self, program: Program, pattern: tuple[Tri, ...]) -> dict[str, Tri]: ...
+
+
+def durable_installed() -> bool:
+    """Whether durable-rules can be imported, without importing it (`--version` stays fast)."""
+    return sys.version_info < (3, 13) and importlib.util.find_spec("durable") is not None
+
+
+def available_backends() -> list[str]:
+    return (["durable-rules"] if durable_installed() else []) + ["python"]
+
+
+def make_backend(name: str | None = None) -> Backend:
+    """The named backend, or durable-rules when it imports, else the pure-Python one."""
+    from .kleene import KleeneBackend
+
+    if name in (None, "durable-rules") and durable_installed():
+        from . import durable
+
+        if durable.available():
+            return durable.DurableBackend()
+        if name == "durable-rules":
+            raise RuntimeError(f"durable-rules is not available here: {durable.import_error()}")
+    if name == "durable-rules":
+        raise RuntimeError("durable-rules is not available here: it is not installed (it needs Python < 3.13)")
+    return KleeneBackend()

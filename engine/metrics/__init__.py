@@ -1,0 +1,1 @@
+"""Spec sheet -> metrics: the shared definitions and the exact computation."""

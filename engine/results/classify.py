@@ -1,0 +1,56 @@
+"""Putting the layers together for one chip: metrics once, then per round a pattern, a verdict and a result."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..conditions.compare import pattern
+from ..core.logic import Tri
+from ..decision.memo import Memo
+from ..metrics.compute import ChipMetrics, compute_metrics
+from ..rules.program import Program
+from ..rules.ruleset import RuleSet
+from ..sheets.load import LoadedChip
+from .result import Basis, Result
+
+
+def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metrics: ChipMetrics) -> Result:
+    """One chip under one compiled round, as of a date (dated thresholds are read on that date).
+
+    `metrics` are the chip's metrics under the rule set's definitions; a round's own derived metrics are added here.
+    """
+    metrics = metrics.with_derived(program.derived)
+    found = pattern(program, metrics, on)
+    verdict = memo.verdict(program, found)
+    rule = program.round
+    missing: list[str] = []
+    for _, i in sorted(verdict.decisive):
+        if found[i] is Tri.U:
+            for name in metrics.base_inputs(program.comparisons[i].metric, program.metric_defs):
+                if not metrics[name].known and name not in missing:
+                    missing.append(name)
+    return Result(
+        chip=chip.spec.name,
+        source=chip.source,
+        round=rule.id,
+        status=verdict.status,
+        classification=verdict.classification,
+        license_exception=verdict.license_exception,
+        license_review=verdict.license_review,
+        applicable=verdict.applicable,
+        clauses=dict(verdict.clauses),
+        missing=missing,
+        citation=rule.citation,
+        provenance=rule.provenance,
+        title=rule.title,
+        as_of=on,
+        assumptions=list(metrics.assumptions),
+        warnings=list(metrics.warnings),
+        basis=Basis(program, metrics, verdict),
+    )
+
+
+def classify_chip(chip: LoadedChip, programs: list[Program], on: date, rules: RuleSet, memo: Memo) -> list[Result]:
+    """A chip under each of the programs, its metrics computed once for all of them."""
+    metrics = compute_metrics(chip.spec, rules.definitions)
+    return [evaluate_chip(p, chip, on, memo, metrics) for p in programs]

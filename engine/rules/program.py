@@ -1,0 +1,201 @@
+"""The compiled round: typed condition nodes, the distinct comparisons, and the keys decisions are memoized by.
+
+Both decision backends run the same program, so they can be checked against each other on every pattern of
+comparison outcomes. Node ids are clause ids; synthetic nodes start with `$`: `$scope` (the round applies),
+`$controlled` (some control clause holds), `$review` (some review clause holds). An overlay round imports its
+base round's nodes under `<base id>/`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from fractions import Fraction
+from functools import cached_property
+
+from ..core.logic import Status, Tri
+from ..metrics.definitions import MetricDef
+from .model import RoundFile
+
+Threshold = Fraction | bool | str | tuple[str, ...]
+
+
+# --- nodes ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CmpNode:
+    """The outcome of comparison number `index` of the program."""
+
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class RefNode:
+    """The value of another node (a clause, or a synthetic `$` node)."""
+
+    target: str
+
+
+@dataclass(frozen=True, slots=True)
+class AllNode:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AnyNode:
+    children: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NotNode:
+    child: Node
+
+
+@dataclass(frozen=True, slots=True)
+class ConstNode:
+    value: Tri
+
+
+Node = CmpNode | RefNode | AllNode | AnyNode | NotNode | ConstNode
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """A node's direct sub-nodes: the one way every walker in exportctl descends a tree."""
+    if isinstance(node, (AllNode, AnyNode)):
+        return node.children
+    if isinstance(node, NotNode):
+        return (node.child,)
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node of a tree, parents before children, children in order (iteratively: no recursion limit)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(children(current)))
+
+
+def references(node: Node) -> set[str]:
+    return {n.target for n in walk(node) if isinstance(n, RefNode)}
+
+
+def renamed(node: Node, prefix: str) -> Node:
+    """The same tree with every clause reference moved under an imported round's prefix."""
+    if isinstance(node, RefNode):
+        return RefNode(prefix + node.target)
+    if isinstance(node, AllNode):
+        return AllNode(tuple(renamed(c, prefix) for c in node.children))
+    if isinstance(node, AnyNode):
+        return AnyNode(tuple(renamed(c, prefix) for c in node.children))
+    if isinstance(node, NotNode):
+        return NotNode(renamed(node.child, prefix))
+    return node
+
+
+def shape(node: Node) -> str:
+    """A node as compact text, for structural keys and messages: `all(c0,not(c1),@3A090.a)`."""
+    if isinstance(node, CmpNode):
+        return f"c{node.index}"
+    if isinstance(node, RefNode):
+        return f"@{node.target}"
+    if isinstance(node, ConstNode):
+        return str(node.value)
+    if isinstance(node, NotNode):
+        return f"not({shape(node.child)})"
+    name = "all" if isinstance(node, AllNode) else "any"
+    return f"{name}({','.join(shape(c) for c in node.children)})"
+
+
+# --- comparisons and outcomes -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One `metric op threshold` of a round, with its threshold read exactly."""
+
+    key: str
+    metric: str
+    op: str
+    dimension: str
+    kind: str  # number | boolean | text
+    threshold: Threshold | None = None  # None when the threshold is a dated parameter
+    parameter: str | None = None
+    dated: tuple[tuple[date, Fraction], ...] = ()
+
+    def thresholds(self) -> list[Threshold]:
+        """Every value the threshold takes (one, or one per date of a dated parameter)."""
+        if self.parameter is None:
+            assert self.threshold is not None
+            return [self.threshold]
+        return [value for _, value in self.dated]
+
+
+@dataclass(frozen=True)
+class ClauseOutcome:
+    """What a clause decides when it holds (compiled from the rule file's `outcome`)."""
+
+    status: Status | None
+    classification: str | None
+    license_exception: str | None
+    license_review: str | None
+
+
+OUTCOME_FIELDS = ("classification", "license_exception", "license_review")
+
+
+@dataclass
+class Program:
+    """A compiled round: what the backends evaluate and the verdict reads."""
+
+    round: RoundFile
+    source: str
+    comparisons: tuple[Comparison, ...]
+    nodes: dict[str, Node]  # in dependency order: every reference points to an earlier node
+    outcomes: dict[str, ClauseOutcome]
+    derived: dict[str, MetricDef]
+
+    @cached_property
+    def structure_key(self) -> str:
+        """What a verdict depends on: the shape of the program, not its thresholds or its round's id.
+
+        Variants that move a legal line share it, and so share memoized verdicts and durable-rules rule sets.
+        """
+        parts = [
+            ";".join(f"{c.metric} {c.op} {c.kind}" for c in self.comparisons),
+            ";".join(f"{nid}={shape(node)}" for nid, node in self.nodes.items()),
+            repr(
+                sorted(
+                    (k, v.status, v.classification, v.license_exception, v.license_review)
+                    for k, v in self.outcomes.items()
+                )
+            ),
+            f"catch_only={self.round.catch_only};default_review={self.round.default_license_review}",
+        ]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+    @cached_property
+    def content_key(self) -> str:
+        """The structure and every threshold: what a load-time analysis of the program depends on."""
+        thresholds = repr([(c.key, c.threshold, c.dated) for c in self.comparisons])
+        return hashlib.sha256(f"{self.structure_key}\n{thresholds}".encode()).hexdigest()[:20]
+
+    metric_defs: dict[str, MetricDef] = field(default_factory=dict)  # the rule set's metrics and the round's own
+
+    def clauses_with(self, attribute: str) -> list[str]:
+        """Clause ids, in program order, whose outcome sets this attribute."""
+        return [nid for nid in self.nodes if nid in self.outcomes and getattr(self.outcomes[nid], attribute)]
+
+    @cached_property
+    def owners(self) -> list[tuple[str, int]]:
+        """(clause, comparison index) pairs as written, in program order: one row each in a result."""
+        pairs: dict[tuple[str, int], None] = {}
+        for nid, node in self.nodes.items():
+            for sub in walk(node):
+                if isinstance(sub, CmpNode):
+                    pairs.setdefault((nid, sub.index), None)
+        return list(pairs)

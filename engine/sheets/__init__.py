@@ -1,0 +1,1 @@
+"""Spec sheets: the validated model and the loaders for files and folders."""
