@@ -24,8 +24,10 @@ def run(backend: str, repeats: int) -> None:
         for chip in chips:
             results += len(classify(chip, rules=rules, memo=memo))
     elapsed = time.perf_counter() - start
-    print(f"{backend:14s} {results:6d} results in {elapsed:6.2f} s = {elapsed / results * 1e6:7.0f} us/result; "
-          f"decisions: {memo.misses} computed, {memo.hits} memoized")
+    print(
+        f"{backend:14s} {results:6d} results in {elapsed:6.2f} s = {elapsed / results * 1e6:7.0f} us/result; "
+        f"decisions: {memo.misses} computed, {memo.hits} memoized"
+    )
 
 
 def decide_only(backend: str, count: int) -> None:

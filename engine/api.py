@@ -76,16 +76,16 @@ class Engine:
 
     def load_chips(self, paths: Iterable[str | Path]) -> LoadReport:
         """Every spec sheet under the paths; bad files become errors in the report, the rest load."""
-        return sheet_files.load_chips(paths, self.definitions)
+        return sheet_files.load_chips(paths, self.definitions.bit_lengths)
 
     def iter_chips(self, paths: Iterable[str | Path], report: LoadReport) -> Iterator[LoadedChip]:
         """The same, one file at a time: errors and counts accumulate in `report`, chips are not kept."""
-        return sheet_files.iter_chips(paths, self.definitions, report)
+        return sheet_files.iter_chips(paths, self.definitions.bit_lengths, report)
 
     def load_chip(self, path: str | Path) -> ChipSpec:
         """The one chip a spec-sheet file describes (raises SpecSheetError if it is invalid)."""
         report = LoadReport()
-        chips = sheet_files.file_chips(Path(path), report, self.definitions)
+        chips = sheet_files.file_chips(Path(path), report, self.definitions.bit_lengths)
         if report.errors:
             raise report.errors[0]
         if len(chips) != 1:
@@ -94,15 +94,17 @@ class Engine:
 
     def parse_chip(self, data: Any, source: str = "<library>") -> ChipSpec:
         """A chip from a mapping (JSON, a database row, ...), validated like a spec sheet."""
-        return sheet_files.parse_chip(dict(data) if isinstance(data, Mapping) else data, source, self.definitions)
+        return sheet_files.parse_chip(
+            dict(data) if isinstance(data, Mapping) else data, source, self.definitions.bit_lengths
+        )
 
     def _loaded(self, chip: ChipLike) -> LoadedChip:
         if isinstance(chip, LoadedChip):
-            sheet_files.check_operations(chip.spec, chip.source, self.definitions)
+            sheet_files.check_operations(chip.spec, chip.source, self.definitions.bit_lengths)
             return chip
         if isinstance(chip, ChipSpec):
             # validated elsewhere, perhaps against other definitions: its operation types must be known here
-            sheet_files.check_operations(chip, "<library>", self.definitions)
+            sheet_files.check_operations(chip, "<library>", self.definitions.bit_lengths)
             return LoadedChip(chip, "<library>")
         if isinstance(chip, Mapping):
             return LoadedChip(self.parse_chip(chip), "<library>")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import threading
 
 import pytest
-from exportctl import load_rules
+from exportctl import Tri, load_rules
 from exportctl.decision import durable
 from exportctl.decision.kleene import KleeneBackend
 from exportctl.rules.program import AllNode, AnyNode, CmpNode, NotNode, RefNode
@@ -87,15 +88,29 @@ def test_each_durable_expression_holds_for_exactly_its_kleene_patterns(kind, val
         def hit(c):
             c.s.hit = True
 
+    durable.register(name)
+
     for serial, (a, b, r) in enumerate(itertools.product("TFU", repeat=3)):
         sid = f"{name}-{serial}"
         try:
-            state = lang.post(name, {"sid": sid, "id": f"e{serial}", "t": "ev", "c0": a, "c1": b, "n0": r})
-            lang.delete_state(name, sid)
+            state = durable.host().post(name, {"sid": sid, "id": f"e{serial}", "t": "ev", "c0": a, "c1": b, "n0": r})
+            durable.host().delete_state(name, sid)
         except MessageNotHandledException:  # no rule matched, no session was made (deleting it would crash)
             state = {}
         expected = KLEENE[kind]([a, durable.FLIP[b], r]) == value
         assert bool(state.get("hit")) is expected, (a, b, r)
+
+
+def test_the_backend_s_host_runs_no_dispatch_thread_that_could_take_a_session_s_actions():
+    # durable-rules' own host starts timers that dispatch pending actions of any session; one that took the action
+    # of a session being decided broke the exhaustive runs under load with error 307 (see decision/durable.py)
+    timers = lambda: [t for t in threading.enumerate() if isinstance(t, threading.Timer) and t.is_alive()]
+    before = len(timers())
+    fresh = durable._synchronous_host()
+    engine = durable.DurableBackend()
+    for pattern in itertools.islice(itertools.product("TFU", repeat=3), 27):
+        engine.decide(load_rules()["us-2022-10"], tuple(Tri(v) for v in pattern))
+    assert len(timers()) == before and fresh is not durable.host()
 
 
 def test_a_chain_that_no_rule_starts_is_an_error_not_a_crash(monkeypatch, tmp_path):
@@ -107,7 +122,7 @@ def test_a_chain_that_no_rule_starts_is_an_error_not_a_crash(monkeypatch, tmp_pa
     folder = tmp_path / "rules"
     shutil.copytree(FIXTURES / "rules" / "analysis", folder)
     program = load_rules(folder)["test-analysis"]
-    program.__dict__["structure_key"] = "never-started"  # a ruleset of its own, not shared with other tests
+    program.structure_key = "never-started"  # a ruleset of its own, not shared with other tests
     monkeypatch.setattr(durable._Exprs, "expr", lambda self, node, want: self.m.t == "never")
     with pytest.raises(RuntimeError, match="durable-rules did not finish the decision chain"):
         durable.DurableBackend().decide(program, ("T",) * len(program.comparisons))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 from exportctl import classify, classify_as_of, load_chips
-from exportctl.conditions.compare import evaluate, pattern_of
+from exportctl.conditions.compare import pattern
 from exportctl.core.logic import SEVERITY
 from exportctl.core.yamlsafe import parse_yaml
 from exportctl.decision import durable
@@ -123,8 +123,8 @@ def test_backends_agree_on_random_chips(chip: dict[str, Any], on: date) -> None:
     engine, fast = durable.DurableBackend(), KleeneBackend()
     for program in shipped_rules():
         metrics = compute_metrics(spec, shipped_rules().definitions, extra=program.derived)
-        pattern = pattern_of(evaluate(program, metrics, on))
-        assert engine.decide(program, pattern) == fast.decide(program, pattern), (program.round.id, pattern)
+        found = pattern(program, metrics, on)
+        assert engine.decide(program, found) == fast.decide(program, found), (program.round.id, found)
 
 
 # 5 ---------------------------------------------------------------------------------------------------------------

@@ -70,14 +70,17 @@ def test_a_lowered_threshold_catches_a_chip_the_shipped_rule_does_not(tmp_path):
 
 
 def test_the_timeline_follows_the_rules_folder_it_is_given(tmp_path, capsys):
+    import json
+
     from exportctl.cli import main
 
     folder = copy_rules(tmp_path, "us-2022-10")
-    assert main(["--rules", str(folder), "timeline", str(ROOT / "chips/nvidia/a100-sxm4-80gb.yaml")]) == 0
-    lines = capsys.readouterr().out.splitlines()[1:]
-    assert [line.strip() for line in lines] == [
-        "from 2022-10-07: controlled 3A090.a  (us-2022-10)",
-        "from 2023-11-17: not-controlled  (no round applies)",
+    chip = str(ROOT / "chips/nvidia/a100-sxm4-80gb.yaml")
+    assert main(["--rules", str(folder), "timeline", chip, "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)  # structured: no terminal width or checkout path can wrap it
+    assert [(c["since"], c["status"], c["classification"], c["rounds"]) for c in row["changes"]] == [
+        ("2022-10-07", "controlled", "3A090.a", ["us-2022-10"]),
+        ("2023-11-17", "not-controlled", None, []),
     ]
 
 

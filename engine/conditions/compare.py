@@ -15,13 +15,13 @@ from functools import lru_cache
 from ..core.logic import Tri
 from ..core.quantities import format_quantity
 from ..metrics.compute import ChipMetrics, MetricValue
-from ..rules.calendar import threshold_on, threshold_text
-from ..rules.program import Comparison, Program
+from ..rules.calendar import threshold_on
+from ..rules.program import Comparison, Program, Threshold
 
 Pattern = tuple[Tri, ...]
 
 
-@dataclass(frozen=True)
+@dataclass
 class ConditionResult:
     """One comparison for one chip: the value against the threshold, whether it held, and by what margin."""
 
@@ -33,17 +33,21 @@ class ConditionResult:
 
 
 def _order(op: str, value: Fraction, threshold: Fraction) -> bool:
+    # Exact, by cross-multiplying the integers (denominators are positive): what Fraction's own comparison does,
+    # without its generic dispatch, which dominated the cost of a comparison.
+    left = value.numerator * threshold.denominator
+    right = threshold.numerator * value.denominator
     if op == ">=":
-        return value >= threshold
+        return left >= right
     if op == ">":
-        return value > threshold
+        return left > right
     if op == "<":
-        return value < threshold
+        return left < right
     if op == "<=":
-        return value <= threshold
+        return left <= right
     if op == "==":
-        return value == threshold
-    return value != threshold
+        return left == right
+    return left != right
 
 
 @lru_cache(maxsize=1024)
@@ -56,7 +60,7 @@ def truth(comparison: Comparison, metric: MetricValue, threshold: object) -> Tri
     value = metric.value
     op = comparison.op
     if value is None:
-        if metric.lower is not None and isinstance(threshold, Fraction):
+        if metric.lower is not None and type(threshold) is Fraction:
             # Only a lower bound is known (a sum with unknown, non-negative parts).
             if op in (">=", ">") and _order(op, metric.lower, threshold):
                 return Tri.T
@@ -73,7 +77,8 @@ def truth(comparison: Comparison, metric: MetricValue, threshold: object) -> Tri
         if op == "matches":
             return Tri.T if _pattern_re(str(threshold)).search(value) else Tri.F
         return Tri.T if (value == threshold) == (op == "==") else Tri.F
-    assert isinstance(value, Fraction) and isinstance(threshold, Fraction)
+    # (type() rather than isinstance: Fraction's ABC makes isinstance slow, and this runs for every comparison)
+    assert type(value) is Fraction and type(threshold) is Fraction
     return Tri.T if _order(op, value, threshold) else Tri.F
 
 
@@ -83,31 +88,46 @@ def pattern(program: Program, metrics: ChipMetrics, on: date) -> Pattern:
     return tuple(truth(c, values[c.metric], threshold_on(c, on)) for c in program.comparisons)
 
 
-def evaluate(program: Program, metrics: ChipMetrics, on: date) -> list[ConditionResult]:
-    """Every comparison of the program, in program order, with its margin and display text."""
-    results = []
-    for comparison in program.comparisons:
-        metric = metrics[comparison.metric]
-        threshold = threshold_on(comparison, on)
-        holds = truth(comparison, metric, threshold)
-        margin = None
-        if isinstance(metric.value, Fraction) and isinstance(threshold, Fraction) and threshold != 0:
-            margin = metric.value / threshold - 1
-        results.append(ConditionResult(comparison, holds, metric, _text(comparison, threshold), margin))
-    return results
+def evaluate(program: Program, metrics: ChipMetrics, on: date, found: Pattern, index: int) -> ConditionResult:
+    """Comparison `index` of the program with its margin and display text (`found`: the pattern already computed)."""
+    comparison = program.comparisons[index]
+    metric = metrics.values[comparison.metric]
+    threshold = threshold_on(comparison, on)
+    margin = None
+    if type(metric.value) is Fraction and type(threshold) is Fraction and threshold != 0:
+        margin = metric.value / threshold - 1
+    return ConditionResult(comparison, found[index], metric, _text(comparison, threshold), margin)
 
 
-def _text(comparison: Comparison, threshold: object) -> str:
-    if isinstance(threshold, Fraction):
-        return _number_text(threshold, comparison.dimension)
-    return threshold_text(comparison, threshold)  # type: ignore[arg-type]
+def _text(comparison: Comparison, threshold: Threshold) -> str:
+    """Thresholds are few and shown on every result: each is formatted once (a fixed one by its comparison text,
+    whose hash Python keeps; a dated one by its value)."""
+    if comparison.parameter is None:
+        return _fixed_text(comparison.key, comparison.dimension, threshold)
+    return _dated_text(comparison.dimension, threshold)
+
+
+_FIXED: dict[tuple[str, str], str] = {}  # the same comparison text and dimension always read the same threshold
+
+
+def _fixed_text(key: str, dimension: str, threshold: Threshold) -> str:
+    found = _FIXED.get((key, dimension))
+    if found is None:
+        found = _FIXED[(key, dimension)] = threshold_text(threshold, dimension)
+    return found
 
 
 @lru_cache(maxsize=4096)
-def _number_text(value: Fraction, dimension: str) -> str:
-    """Thresholds are few and shown on every result: each is formatted once."""
+def _dated_text(dimension: str, threshold: Threshold) -> str:
+    return threshold_text(threshold, dimension)
+
+
+def threshold_text(value: Threshold, dimension: str) -> str:
+    """A threshold as results show it: `4800`, `600 GB/s`, `true`, `[NVIDIA, AMD]`."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return "[" + ", ".join(value) + "]"
+    if isinstance(value, str):
+        return value
     return format_quantity(value, dimension)
-
-
-def pattern_of(results: list[ConditionResult]) -> Pattern:
-    return tuple(r.holds for r in results)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from ..core.logic import Tri
-from ..rules.program import Program
+
+if TYPE_CHECKING:  # `--version` asks which backends exist without loading the rules layer
+    from ..rules.program import Program
 
 
 class Backend(Protocol):

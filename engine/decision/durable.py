@@ -10,6 +10,10 @@ are written under names no rule reads; a ruleset is registered once per program 
 host is one per process, and a ruleset cannot be released), so what-if variants that only move thresholds add
 none; every session is deleted after use (1024 live sessions per ruleset) and every event has a unique id (the
 fact hash is 32-bit); post_batch is not used (asynchronous across sessions).
+
+Rulesets live in a host of this backend's own that runs no background threads (see `_synchronous_host`): the
+host durable-rules' `lang` module keeps runs a dispatch thread that raced with `post` and, under CPU load, broke
+decisions with "Could not complete and start action, error code: 307".
 """
 
 from __future__ import annotations
@@ -22,12 +26,14 @@ from ..core.logic import Tri
 from ..rules.program import AllNode, AnyNode, CmpNode, ConstNode, Node, NotNode, Program, RefNode
 
 try:  # durable-rules 2.0.28 does not build or import on Python >= 3.13
+    from durable import engine as _engine
     from durable import lang as _lang
     from durable.engine import MessageNotHandledException as _NotHandled
 
     _IMPORT_ERROR: str | None = None
 except Exception as exc:  # noqa: BLE001 - any import failure means: use the Python backend
     _lang = None  # type: ignore[assignment]
+    _engine = None  # type: ignore[assignment]
     _NotHandled = Exception  # never raised: decide() is not called without durable-rules
     _IMPORT_ERROR = f"{type(exc).__name__}: {exc}"
 
@@ -120,7 +126,51 @@ def _fold(op: Any, items: list[Any]) -> Any:
     return out
 
 
+# durable-rules 2.0.28 refuses an event with more than 254 top-level properties (error 302).
+MAX_EVENT_PROPERTIES = 254
+
+
+def _synchronous_host() -> Any:
+    """A durable-rules Host without its background dispatch threads.
+
+    `durable.engine.Host.__init__` calls `Host._run`, which starts two self-rearming daemon timers:
+    `dispatch_ruleset` (`Ruleset.dispatch` -> the C engine's `start_action`, every 0-0.2 s) and `dispatch_timers`.
+    `start_action` takes any session of the ruleset whose action is pending, with no lock shared with `post`.
+    Between `post`'s `assert_event` and its own `start_action_for_state` that thread could take the action of
+    the session being decided: `post` then returned None (the session was deleted while the thread still ran its
+    action chain) and a later `complete_and_start_action` failed with error 307 (ERR_NODE_DELETED: the action's
+    frame already freed). CPU load widened the window. This backend uses no timers and no asynchronous actions,
+    so every action runs inside `post`: no dispatch thread is needed, and with none the race cannot happen.
+    """
+
+    class _SynchronousHost(_engine.Host):  # type: ignore[name-defined,misc]
+        def _run(self) -> None:  # durable-rules 2.0.28: the hook that starts the dispatch timers
+            pass
+
+    return _SynchronousHost()
+
+
+_HOST: Any = None  # one per process, like durable-rules' own: a ruleset, once registered, cannot be released
+
+
+def host() -> Any:
+    """This backend's host (made on first use)."""
+    global _HOST
+    if _HOST is None:
+        _HOST = _synchronous_host()
+    return _HOST
+
+
+def register(name: str) -> None:
+    """Move a ruleset just declared with `durable.lang.ruleset(name)` from lang (whose host runs the dispatch
+    threads) into this backend's host."""
+    full_name, definition = _lang._rulesets.pop(name).define()  # type: ignore[union-attr]
+    host().register_rulesets({full_name: definition})
+
+
 class DurableBackend:
+    """`--backend durable-rules`: each program structure a ruleset, each decision one session, chained node by node."""
+
     name = "durable-rules"
     _compiled: ClassVar[dict[str, str]] = {}
     # chain position of each of a program's own nodes (lifted nodes come before their parents), by program key
@@ -137,6 +187,12 @@ class DurableBackend:
             assert _lang is not None
             m = _lang.m
             chain = flatten(program.nodes)
+            properties = 3 + len(program.comparisons) + len(chain)  # sid, id, t; one per comparison and chain node
+            if properties > MAX_EVENT_PROPERTIES:
+                raise RuntimeError(
+                    f"{program.round.id} is too large for durable-rules ({len(program.comparisons)} comparisons and "
+                    f"{len(chain)} nodes; an event may carry {MAX_EVENT_PROPERTIES} properties): use --backend python"
+                )
             ids = {nid: j for j, (nid, _) in enumerate(chain)}
             self._positions[key] = {nid: ids[nid] for nid in program.nodes}
             exprs = _Exprs(ids)
@@ -155,39 +211,32 @@ class DurableBackend:
                 def _done(c: Any) -> None:
                     c.s.r_done = True
 
+            register(name)
             self._compiled[key] = name
         return name
 
-    retries = 0  # sessions re-run under fresh ids after a hash collision (see decide)
-    max_attempts = 5
-
     def decide(self, program: Program, pattern: tuple[Tri, ...]) -> dict[str, Tri]:
-        """Run the chain in a fresh session.
+        """Run the chain in a fresh session, under a fresh session id and event id, and delete the session.
 
-        durable-rules hashes session and event ids to 32 bits; after tens of thousands of sessions a new id
-        can collide with an old one and the engine then silently drops the event (post returns None). Such a
-        run is detected (the chain did not finish) and repeated under fresh ids; a deterministic failure
-        still raises after a few attempts.
+        A chain that does not finish is an error, never retried: with no dispatch thread nothing else can take a
+        session's actions, so an unfinished chain means a defect to report, not a race to paper over.
         """
         assert _lang is not None
         name = self._ruleset(program)
-        state: Any = None
-        for _attempt in range(self.max_attempts):
-            serial = next(self._counter)
-            sid = f"s{serial}"
-            event: dict[str, Any] = {"sid": sid, "id": f"e{serial}", "t": "ev"}
-            event.update({_field(i): str(v) for i, v in enumerate(pattern)})
-            with self._lock:
-                try:
-                    state = _lang.post(name, event)
-                except _NotHandled:  # no rule matched: no session was made, and deleting one would crash the host
-                    state = None
-                else:
-                    _lang.delete_state(name, sid)
-            if state and state.get("r_done"):
-                positions = self._positions[program.structure_key]
-                return {nid: Tri(state[f"r_{_node_field(j)}"]) for nid, j in positions.items()}
-            DurableBackend.retries += 1
+        serial = next(self._counter)
+        sid = f"s{serial}"
+        event: dict[str, Any] = {"sid": sid, "id": f"e{serial}", "t": "ev"}
+        event.update({_field(i): str(v) for i, v in enumerate(pattern)})
+        with self._lock:
+            try:
+                state = host().post(name, event)
+            except _NotHandled:  # no rule matched: no session was made, and deleting one would crash the host
+                state = None
+            else:
+                host().delete_state(name, sid)
+        if state and state.get("r_done"):
+            positions = self._positions[program.structure_key]
+            return {nid: Tri(state[f"r_{_node_field(j)}"]) for nid, j in positions.items()}
         detail = state.get("exception", state) if isinstance(state, dict) else state
         raise RuntimeError(f"durable-rules did not finish the decision chain for {pattern}: {detail}")
 

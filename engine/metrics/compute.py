@@ -7,10 +7,10 @@ combined line, whatever the unknown I/O is.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cached_property
+from functools import lru_cache
 
 from ..core.errors import RuleFileError
 from ..core.quantities import format_number, format_quantity
@@ -20,9 +20,13 @@ from .definitions import Definitions, MetricDef
 Value = Fraction | bool | str | None
 
 
-@dataclass(frozen=True)
+@dataclass
 class MetricValue:
-    """One metric of one chip: exact value (or None if unknown), lower bound, and where it came from."""
+    """One metric of one chip: exact value (or None if unknown), lower bound, and where it came from.
+
+    Not frozen (treat it as immutable): a frozen dataclass costs four times as much to make, and a chip has a
+    dozen of these.
+    """
 
     name: str
     value: Value
@@ -34,12 +38,19 @@ class MetricValue:
     def known(self) -> bool:
         return self.value is not None
 
+    _text: str | None = field(default=None, init=False, repr=False, compare=False)
+
     def display(self) -> str:
         return self.text
 
-    @cached_property
+    @property
     def text(self) -> str:
         """The value as shown in results (formatted once: a chip's metrics serve every round)."""
+        if self._text is None:
+            self._text = self._format()
+        return self._text
+
+    def _format(self) -> str:
         if self.value is None:
             if self.lower is not None:
                 return f"at least {format_quantity(self.lower, self.dimension)}"
@@ -179,14 +190,30 @@ def check_readers(definitions: Definitions, source: str) -> None:
             )
 
 
-def _derive_all(metrics: Mapping[str, MetricDef], values: dict[str, MetricValue]) -> None:
+def derivation_order(metrics: Mapping[str, MetricDef], known: Collection[str]) -> list[tuple[str, MetricDef]]:
+    """The derived metrics in an order where each comes after those it builds on (the loader rejected cycles)."""
     pending = {n: m for n, m in metrics.items() if m.derived}
-    while pending:  # derived metrics may build on each other; the rule loader has rejected cycles
-        ready = [n for n, m in pending.items() if all(o in values for o in m.operands)]
+    done = set(known)
+    order: list[tuple[str, MetricDef]] = []
+    while pending:
+        ready = [n for n, m in pending.items() if all(o in done for o in m.operands)]
         if not ready:
             raise ValueError(f"derived metrics with a cycle or unknown operand: {sorted(pending)}")
         for name in ready:
-            values[name] = _derive(name, pending.pop(name), values)
+            order.append((name, pending.pop(name)))
+            done.add(name)
+    return order
+
+
+def _derive_all(metrics: Mapping[str, MetricDef], values: dict[str, MetricValue]) -> None:
+    for name, metric in _order_of(tuple(metrics.items())):
+        values[name] = _derive(name, metric, values)
+
+
+@lru_cache(maxsize=256)
+def _order_of(metrics: tuple[tuple[str, MetricDef], ...]) -> list[tuple[str, MetricDef]]:
+    """derivation_order, once per set of definitions (a rule set has a handful; every chip needs one)."""
+    return derivation_order(dict(metrics), SHEET_METRICS)
 
 
 def compute_metrics(

@@ -46,7 +46,7 @@ def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metr
         as_of=on,
         assumptions=list(metrics.assumptions),
         warnings=list(metrics.warnings),
-        basis=Basis(program, metrics, verdict),
+        basis=Basis(program, metrics, found, verdict),
     )
 
 

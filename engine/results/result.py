@@ -13,7 +13,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
-from ..conditions.compare import ConditionResult, evaluate
+from ..conditions.compare import ConditionResult, Pattern, evaluate
 from ..core.logic import SEVERITY, Status, Tri, strictest
 from ..core.quantities import format_number
 from ..decision.verdict import Verdict
@@ -24,9 +24,12 @@ STATUSES = tuple(Status)
 __all__ = ["SEVERITY", "STATUSES", "Combined", "ConditionView", "Result", "strictest"]
 
 
-@dataclass(frozen=True)
+@dataclass
 class ConditionView:
-    """One comparison as a result shows it: owning clause, value against threshold, whether it held, margin."""
+    """One comparison as a result shows it: owning clause, value against threshold, whether it held, margin.
+
+    (Not frozen, like the other per-comparison values: results make many and frozen ones cost four times as much.)
+    """
 
     clause: str
     comparison: str
@@ -75,13 +78,17 @@ def _view(owner: str, result: ConditionResult, decisive: bool) -> ConditionView:
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Basis:
     """What a result was computed from: enough to build its condition views on demand."""
 
     program: Program
     metrics: ChipMetrics
+    pattern: Pattern
     verdict: Verdict
+
+    def condition(self, index: int, on: date) -> ConditionResult:
+        return evaluate(self.program, self.metrics, on, self.pattern, index)
 
 
 _HEADS = {
@@ -114,37 +121,41 @@ class Result:
     basis: Basis | None = field(default=None, repr=False, compare=False)
 
     @cached_property
-    def _evaluated(self) -> list[ConditionResult]:
-        assert self.basis is not None
-        return evaluate(self.basis.program, self.basis.metrics, self.as_of)
-
-    @cached_property
     def conditions(self) -> list[ConditionView]:
         """Every comparison of the round, once per clause that uses it, in program order."""
-        if self.basis is None:
+        basis = self.basis
+        if basis is None:
             return []
-        decisive = self.basis.verdict.decisive
-        evaluated = self._evaluated
-        return [_view(owner, evaluated[i], (owner, i) in decisive) for owner, i in self.basis.program.owners]
+        decisive = basis.verdict.decisive
+        evaluated = [basis.condition(i, self.as_of) for i in range(len(basis.program.comparisons))]
+        return [_view(owner, evaluated[i], (owner, i) in decisive) for owner, i in basis.program.owners]
 
     @property
     def decisive(self) -> list[ConditionView]:
         return [c for c in self.conditions if c.decisive]
 
-    @cached_property
+    @property
     def explanation(self) -> str:
-        """One line: the status and the (first four) decisive comparisons."""
+        """One line: the status and the (first four) decisive comparisons (made once, on first reading)."""
+        found: str | None = self.__dict__.get("_explanation")
+        if found is None:
+            found = self.__dict__["_explanation"] = self._explain()
+        return found
+
+    def _explain(self) -> str:
         head = _HEADS.get(self.status) or (
             f"controlled ({self.classification})" if self.classification else "controlled"
         )
         if self.basis is None:
             return head
-        decisive = self.basis.verdict.decisive
+        basis = self.basis
+        decisive = basis.verdict.decisive
         if "conditions" in self.__dict__:
             deciding = self.decisive
         else:  # only the decisive views: the common case builds no others
-            evaluated = self._evaluated
-            deciding = [_view(o, evaluated[i], True) for o, i in self.basis.program.owners if (o, i) in decisive]
+            deciding = [
+                _view(o, basis.condition(i, self.as_of), True) for o, i in basis.program.owners if (o, i) in decisive
+            ]
         if not deciding:
             return head
         shown = "; ".join(f"[{v.clause}] {v.sentence()}" for v in deciding[:4])

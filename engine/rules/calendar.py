@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from ..core.quantities import format_quantity
 from .model import RoundFile
 from .program import Comparison, Program, Threshold
 
@@ -41,17 +40,6 @@ def threshold_on(comparison: Comparison, day: date) -> Threshold:
         if since <= day:
             value = dated_value
     return value
-
-
-def threshold_text(comparison: Comparison, value: Threshold) -> str:
-    """A threshold as results show it: `4800`, `600 GB/s`, `true`, `[NVIDIA, AMD]`."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, tuple):
-        return "[" + ", ".join(value) + "]"
-    if isinstance(value, str):
-        return value
-    return format_quantity(value, comparison.dimension)
 
 
 def change_dates(programs: Iterable[Program]) -> list[date]:

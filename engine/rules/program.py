@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
-from functools import cached_property
 
 from ..core.logic import Status, Tri
 from ..metrics.definitions import MetricDef
@@ -159,8 +158,7 @@ class Program:
     outcomes: dict[str, ClauseOutcome]
     derived: dict[str, MetricDef]
 
-    @cached_property
-    def structure_key(self) -> str:
+    def _structure_key(self) -> str:
         """What a verdict depends on: the shape of the program, not its thresholds or its round's id.
 
         Variants that move a legal line share it, and so share memoized verdicts and durable-rules rule sets.
@@ -178,20 +176,27 @@ class Program:
         ]
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
 
-    @cached_property
-    def content_key(self) -> str:
+    def _content_key(self) -> str:
         """The structure and every threshold: what a load-time analysis of the program depends on."""
         thresholds = repr([(c.key, c.threshold, c.dated) for c in self.comparisons])
         return hashlib.sha256(f"{self.structure_key}\n{thresholds}".encode()).hexdigest()[:20]
 
     metric_defs: dict[str, MetricDef] = field(default_factory=dict)  # the rule set's metrics and the round's own
+    # computed once, when compiled (read on every evaluation)
+    structure_key: str = field(init=False)
+    content_key: str = field(init=False)
+    owners: list[tuple[str, int]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.structure_key = self._structure_key()
+        self.content_key = self._content_key()
+        self.owners = self._owners()
 
     def clauses_with(self, attribute: str) -> list[str]:
         """Clause ids, in program order, whose outcome sets this attribute."""
         return [nid for nid in self.nodes if nid in self.outcomes and getattr(self.outcomes[nid], attribute)]
 
-    @cached_property
-    def owners(self) -> list[tuple[str, int]]:
+    def _owners(self) -> list[tuple[str, int]]:
         """(clause, comparison index) pairs as written, in program order: one row each in a result."""
         pairs: dict[tuple[str, int], None] = {}
         for nid, node in self.nodes.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +10,6 @@ from typing import Any
 from ..core.documents import validate_data
 from ..core.errors import InputError, SpecSheetError
 from ..core.yamlsafe import load_yaml
-from ..metrics.definitions import Definitions
 from .model import ChipSpec
 
 SUFFIXES = (".yaml", ".yml")
@@ -53,11 +52,15 @@ def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Inpu
     return files, errors
 
 
-def check_operations(spec: ChipSpec, source: str, definitions: Definitions) -> None:
-    """Every throughput entry needs a bit length, from the shared table or the entry itself."""
+# The operation types a rule set knows, with their bit lengths (a rules folder's `_metrics.yaml` bit_lengths).
+BitLengths = Mapping[str, int]
+
+
+def check_operations(spec: ChipSpec, source: str, bit_lengths: BitLengths) -> None:
+    """Every throughput entry needs a bit length, from the rule set's table or the entry itself."""
     for key, rate in (spec.throughput or {}).items():
-        if rate.bits is None and key not in definitions.bit_lengths:
-            known = ", ".join(definitions.bit_lengths)
+        if rate.bits is None and key not in bit_lengths:
+            known = ", ".join(bit_lengths)
             raise SpecSheetError(
                 source,
                 f"throughput.{key}",
@@ -65,10 +68,10 @@ def check_operations(spec: ChipSpec, source: str, definitions: Definitions) -> N
             )
 
 
-def parse_chip(data: Any, source: str, definitions: Definitions) -> ChipSpec:
-    """Validate one chip mapping (from YAML, JSON or a library caller) against a rule set's metric definitions."""
+def parse_chip(data: Any, source: str, bit_lengths: BitLengths) -> ChipSpec:
+    """Validate one chip mapping (from YAML, JSON or a library caller) against a rule set's operation types."""
     spec = validate_data(ChipSpec, data, source, SpecSheetError)
-    check_operations(spec, source, definitions)
+    check_operations(spec, source, bit_lengths)
     return spec
 
 
@@ -81,7 +84,7 @@ def _document_chips(document: Any, source: str) -> list[tuple[Any, int | None]]:
     return [(document, None)]
 
 
-def file_chips(path: Path, report: LoadReport, definitions: Definitions) -> list[LoadedChip]:
+def file_chips(path: Path, report: LoadReport, bit_lengths: BitLengths) -> list[LoadedChip]:
     """The chips of one file (its errors go to the report); a bad entry in a list loses only itself."""
     source = str(path)
     report.files += 1
@@ -96,34 +99,34 @@ def file_chips(path: Path, report: LoadReport, definitions: Definitions) -> list
     for data, index in entries:
         label = source if index is None else f"{source}: chips[{index}]"
         try:
-            chips.append(LoadedChip(parse_chip(data, label, definitions), source, index))
+            chips.append(LoadedChip(parse_chip(data, label, bit_lengths), source, index))
         except InputError as exc:
             report.errors.append(exc)
     report.loaded += len(chips)
     return chips
 
 
-def iter_chips(paths: Iterable[str | Path], definitions: Definitions, report: LoadReport) -> Iterator[LoadedChip]:
+def iter_chips(paths: Iterable[str | Path], bit_lengths: BitLengths, report: LoadReport) -> Iterator[LoadedChip]:
     """The chips under the paths one file at a time (errors and counts go to the report), for streaming."""
     files, errors = find_sheet_files(paths)
     report.errors.extend(errors)
     for path in files:
-        yield from file_chips(path, report, definitions)
+        yield from file_chips(path, report, bit_lengths)
 
 
-def load_chips(paths: Iterable[str | Path], definitions: Definitions) -> LoadReport:
+def load_chips(paths: Iterable[str | Path], bit_lengths: BitLengths) -> LoadReport:
     """Load every spec sheet under the paths; bad files become errors in the report, the rest load."""
     files, errors = find_sheet_files(paths)
     report = LoadReport(errors=list(errors))
     for path in files:
-        report.chips.extend(file_chips(path, report, definitions))
+        report.chips.extend(file_chips(path, report, bit_lengths))
     return report
 
 
-def load_chip(path: str | Path, definitions: Definitions) -> ChipSpec:
+def load_chip(path: str | Path, bit_lengths: BitLengths) -> ChipSpec:
     """The one chip a spec-sheet file describes (raises SpecSheetError if it is invalid)."""
     report = LoadReport()
-    chips = file_chips(Path(path), report, definitions)
+    chips = file_chips(Path(path), report, bit_lengths)
     if report.errors:
         raise report.errors[0]
     if len(chips) != 1:
