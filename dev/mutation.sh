@@ -40,6 +40,9 @@ pytest_add_cli_args_test_selection = [
 ]
 TOML
 export HYPOTHESIS_PROFILE=mutation
+# No cache folder: every mutant shares the code stamp of the mutated files, so a rule set or verdict cached under
+# one mutant (or the unmutated code) would be read by the others and hide them.
+export EXPORTCTL_CACHE_DIR=""
 children=${MUTMUT_CHILDREN:-2}
 if [ -n "${MUTATION_SAMPLE:-}" ]; then
   # A seeded random sample of the mutants, the same share of each file: a full run takes over three hours on

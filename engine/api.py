@@ -7,16 +7,17 @@ module-level functions at the end are conveniences over an Engine for one-off ca
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .analysis.lint import check
-from .core import paths
+from .core import cache, paths
 from .core.errors import SpecSheetError
-from .decision.backend import Backend, make_backend
+from .decision.backend import Backend, DeferredBackend
 from .decision.memo import Memo
 from .metrics.compute import ChipMetrics, compute_metrics
 from .metrics.definitions import Definitions
@@ -24,7 +25,7 @@ from .results.classify import evaluate_chip
 from .results.combine import combine, in_force
 from .results.result import Combined, Result
 from .results.timeline import Change, timeline
-from .rules.ruleset import RuleSet, load_ruleset
+from .rules.ruleset import RuleSet, input_files, load_ruleset
 from .sheets import load as sheet_files
 from .sheets.load import LoadedChip, LoadReport
 from .sheets.model import ChipSpec
@@ -35,19 +36,27 @@ ChipLike = ChipSpec | LoadedChip | Mapping[str, Any] | str | Path
 class Engine:
     """Classifies chips under the rounds of one rules folder (default: the rules shipped with exportctl).
 
-    `backend` is `"durable-rules"` (the default where it is installed), `"python"`, or a Backend object.
-    Loading runs the load-time checks of every round (unreachable clauses, overlapping outcomes); a pass is
-    remembered by content, so an unchanged folder is checked once.
+    `backend` is `"durable-rules"` (the default where it is installed), `"python"`, or a Backend object; it is
+    made on the first decision the memo does not already hold.
+
+    Loading compiles every round and runs its load-time checks (unreachable clauses, overlapping outcomes). The
+    compiled, checked rule set is kept in the cache folder by the folder's content (exportctl.core.cache), so an
+    unchanged folder is read, compiled and checked once. With `keep_verdicts`, verdicts decided in earlier runs
+    are loaded too, and `save()` keeps this run's (the command line does both).
     """
 
     def __init__(
-        self, rules_dir: str | Path | None = None, backend: str | Backend | None = None, *, memo: Memo | None = None
+        self,
+        rules_dir: str | Path | None = None,
+        backend: str | Backend | None = None,
+        *,
+        memo: Memo | None = None,
+        keep_verdicts: bool = False,
     ) -> None:
         folder = Path(rules_dir) if rules_dir is not None else paths.rules_dir()
-        rules = load_ruleset(folder)
-        for program in rules:
-            check(program, program.source)
-        self._init(rules, backend, memo)
+        self._init(_checked_ruleset(folder), backend, memo)
+        if keep_verdicts:
+            self.memo.load()
 
     @classmethod
     def from_ruleset(cls, rules: RuleSet, backend: str | Backend | None = None, memo: Memo | None = None) -> Engine:
@@ -61,7 +70,9 @@ class Engine:
         if memo is not None:
             self.memo = memo
         else:
-            self.memo = Memo(backend if backend is not None and not isinstance(backend, str) else make_backend(backend))
+            self.memo = Memo(
+                backend if backend is not None and not isinstance(backend, str) else DeferredBackend(backend)
+            )
 
     @property
     def definitions(self) -> Definitions:
@@ -71,6 +82,10 @@ class Engine:
     @property
     def backend(self) -> Backend:
         return self.memo.backend
+
+    def save(self) -> None:
+        """Keep the verdicts this Engine decided for later runs (the cache folder)."""
+        self.memo.save()
 
     # --- spec sheets, validated against this Engine's definitions --------------------------------------------
 
@@ -141,10 +156,29 @@ class Engine:
         return timeline(self.rules, lambda day: self._as_of(loaded, metrics, day, rounds))
 
 
+def _checked_ruleset(folder: Path) -> RuleSet:
+    """The folder's rounds compiled and checked, from the cache when its files are unchanged (RuleFileError)."""
+    try:
+        key = cache.content_key(input_files(folder)) if folder.is_dir() else None
+    except OSError:
+        key = None  # unreadable: load_ruleset says which file and why
+    if key is not None:
+        key = f"{key}-{hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:8]}"  # results name its files
+        kept = cache.load("rules", key)
+        if isinstance(kept, RuleSet):
+            return kept
+    rules = load_ruleset(folder)
+    for program in rules:
+        check(program, program.source)
+    if key is not None:
+        cache.store("rules", key, rules)
+    return rules
+
+
 # --- conveniences ------------------------------------------------------------------------------------------------
 
 
-@cache
+@functools.cache
 def default_engine() -> Engine:
     """An Engine over the shipped rules, made on first use (for the conveniences below)."""
     return Engine()

@@ -173,11 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     # figures and rule text
     out = Console(highlight=False)
     try:
-        engine = Engine(args.rules, getattr(args, "backend", None))
-        if args.command == "classify":
-            return _classify(args, engine, out)
-        if args.command == "timeline":
-            return _timeline(args, engine, out)
+        # verdicts decided in earlier runs are reused and this run's kept (exportctl.core.cache)
+        engine = Engine(args.rules, getattr(args, "backend", None), keep_verdicts=True)
+        try:
+            if args.command == "classify":
+                return _classify(args, engine, out)
+            if args.command == "timeline":
+                return _timeline(args, engine, out)
+        finally:
+            engine.save()
         from .outputs.explain import explain_round, rules_list
 
         if args.command == "rules":

@@ -45,9 +45,10 @@ def default_rounds() -> list[str]:
     return [p.round.id for p in shipped_rules() if p.round.applied_by_default]
 
 
-# Caches (unit factors, passed rule checks) go to a fresh folder per run: no test depends on what an earlier run
-# left in ~/.cache.
-os.environ["EXPORTCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="exportctl-test-cache-")
+# Caches (unit factors, compiled rule sets, passed checks, verdicts) go to a fresh folder per run: no test depends
+# on what an earlier run left in ~/.cache. An empty EXPORTCTL_CACHE_DIR (mutation runs) turns caching off.
+if os.environ.get("EXPORTCTL_CACHE_DIR") != "":
+    os.environ["EXPORTCTL_CACHE_DIR"] = tempfile.mkdtemp(prefix="exportctl-test-cache-")
 
 # Hypothesis profiles for tests/test_properties.py: HYPOTHESIS_PROFILE=thorough for a long run.
 settings.register_profile("ci", max_examples=50, deadline=None)

@@ -7,55 +7,41 @@ rule author must resolve, as decision-table tools report them.
 
 The check enumerates tens of thousands of combinations per round, and depends only on the compiled program
 (its structure and thresholds). So a pass is remembered by the program's content key, in this process and in
-the cache folder (`exportctl.core.paths.cache_dir`): an unchanged rules folder is checked once, not at every
-start. A failure is never remembered: it is reported, with its message, every time.
+the cache folder (`exportctl.core.cache`): an unchanged rules folder is checked once, not at every start. A
+failure is never remembered: it is reported, with its message, every time.
 """
 
 from __future__ import annotations
 
 import itertools
 from fractions import Fraction
-from pathlib import Path
 
 from ..conditions.compare import truth
+from ..core import cache
 from ..core.errors import RuleFileError
 from ..core.logic import Tri
-from ..core.paths import cache_dir
 from ..decision.kleene import KleeneBackend
 from ..metrics.compute import MetricValue
 from ..rules.program import Program
 
 _EPSILON = Fraction(1, 10**9)
-# Bump when the check itself changes: passes recorded by an older check are then not trusted.
-CHECK_VERSION = "1"
-_PASSED: set[str] = set()  # content keys checked in this process (a pure function of the program: safe to share)
-
-
-def _marker(program: Program, limit: int) -> Path | None:
-    folder = cache_dir()
-    return None if folder is None else folder / "lint" / f"{program.content_key}-v{CHECK_VERSION}-{limit}"
+_PASSED: set[str] = set()  # checked in this process (a pure function of the program: safe to share)
 
 
 def _passed(program: Program, limit: int) -> bool:
-    if program.content_key in _PASSED:
+    key = f"{program.content_key}-{limit}"
+    if key in _PASSED:
         return True
-    marker = _marker(program, limit)
-    if marker is not None and marker.is_file():
-        _PASSED.add(program.content_key)
+    if cache.load("lint", key) is True:  # the entry's name carries the code stamp: a changed check misses
+        _PASSED.add(key)
         return True
     return False
 
 
 def _record_pass(program: Program, limit: int) -> None:
-    _PASSED.add(program.content_key)
-    marker = _marker(program, limit)
-    if marker is None:
-        return
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass  # a read-only cache folder: check again next time
+    key = f"{program.content_key}-{limit}"
+    _PASSED.add(key)
+    cache.store("lint", key, True)
 
 
 def _samples(program: Program) -> dict[str, list[object]]:

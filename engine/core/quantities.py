@@ -17,15 +17,14 @@ import importlib.util
 import json
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+from .cache import cache_dir
 from .errors import QuantityError
-from .paths import cache_dir
 
 # Operations are their own dimension so a throughput can never be confused with a bandwidth.
 UNIT_DEFINITIONS = (
@@ -98,6 +97,8 @@ class _FactorCache:
         self.factors[f"{dimension}|{unit}"] = str(factor)
         if self.path is None:
             return
+        import tempfile
+
         try:  # write a whole new file and rename it into place: readers never see half a file
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".units-")

@@ -29,6 +29,22 @@ def available_backends() -> list[str]:
     return (["durable-rules"] if durable_installed() else []) + ["python"]
 
 
+class DeferredBackend:
+    """A backend made on its first decision: when every verdict needed is already known (the memo, or verdicts kept
+    from an earlier run), durable-rules is never imported."""
+
+    def __init__(self, name: str | None = None) -> None:
+        if name == "durable-rules" and not durable_installed():
+            make_backend(name)  # raises: say so now, not at the first decision
+        self.name = name or ("durable-rules" if durable_installed() else "python")
+        self._real: Backend | None = None
+
+    def decide(self, program: Program, pattern: tuple[Tri, ...]) -> dict[str, Tri]:
+        if self._real is None:
+            self._real = make_backend(self.name)
+        return self._real.decide(program, pattern)
+
+
 def make_backend(name: str | None = None) -> Backend:
     """The named backend, or durable-rules when it imports, else the pure-Python one."""
     from .kleene import KleeneBackend

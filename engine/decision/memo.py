@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..core import cache
 from ..core.logic import Tri
 from ..rules.program import Program
 from .backend import Backend
@@ -23,6 +24,19 @@ class Memo:
         self.cache: OrderedDict[tuple[str, tuple[Tri, ...]], Verdict] = OrderedDict()
         self.hits = 0
         self.misses = 0
+
+    def load(self) -> None:
+        """Add the verdicts this backend gave in earlier runs (the cache folder; exportctl.core.cache)."""
+        kept = cache.load("verdicts", self.backend.name)
+        if isinstance(kept, dict):
+            for key, found in list(kept.items())[-self.max_entries :]:
+                if isinstance(found, Verdict):
+                    self.cache.setdefault(key, found)
+
+    def save(self) -> None:
+        """Keep the verdicts for later runs, if this run decided any."""
+        if self.misses:
+            cache.store("verdicts", self.backend.name, dict(self.cache))
 
     def verdict(self, program: Program, pattern: tuple[Tri, ...]) -> Verdict:
         key = (program.structure_key, pattern)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core import paths
 from ..core.documents import validate_document
 from ..core.errors import RuleFileError, UnknownRoundError
 from ..metrics.compute import check_readers
@@ -42,6 +43,12 @@ class RuleSet:
 
 def round_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def input_files(folder: Path) -> list[Path]:
+    """Every file a rule set is read from: the folder's rule files and the metric definitions it uses."""
+    metrics_file = folder / "_metrics.yaml"
+    return [*round_files(folder), metrics_file if metrics_file.exists() else paths.rules_dir() / "_metrics.yaml"]
 
 
 def definitions_of(folder: Path) -> Definitions:
