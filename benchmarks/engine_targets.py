@@ -1,6 +1,6 @@
 """Issue 9's four targets, each measured against its baseline in the same run.
 
-    python benchmarks/engine_targets.py [--baseline REV] [--sheets N] [--runs N]
+    python benchmarks/engine_targets.py [--baseline REV] [--sheets N] [--runs N] [--parts startup,library,cli,identity]
 
 - start-up: `exportctl --version` and `exportctl classify chips/nvidia/h20.yaml` in a new process, CPU time (user +
   system) as a multiple of `python3 -c pass` on the same interpreter; median of --runs.
@@ -11,6 +11,8 @@
 
 The baseline (default: 268c256, the last commit before issue 9) is checked out into a temporary git worktree and
 imported through a folder that maps `exportctl` to its `engine/`, so both run on this interpreter and machine.
+Both trees are byte-compiled first, as an installed package is (`pip install` compiles a wheel; an editable
+checkout is compiled on its first run unless PYTHONDONTWRITEBYTECODE is set, as it is in some sandboxes).
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def shim(engine: Path, where: Path) -> dict[str, str]:
     link = where / "exportctl"
     if not link.exists():
         link.symlink_to(engine, target_is_directory=True)
+    subprocess.run([PY, "-m", "compileall", "-q", str(engine)], check=True, capture_output=True)
     env = dict(os.environ, PYTHONPATH=str(where))
     env.pop("COLUMNS", None)
     return env
@@ -180,9 +183,13 @@ def main() -> int:
     parser.add_argument("--sheets", type=int, default=10_000, help="sheets in the CLI run (default: %(default)s)")
     parser.add_argument("--runs", type=int, default=15, help="start-up runs per command (default: %(default)s)")
     parser.add_argument("--reps", type=int, default=20, help="passes over the catalog (default: %(default)s)")
+    parser.add_argument("--parts", default="startup,library,cli,identity", help="what to measure (default: all)")
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
 
     print(f"machine: {machine()}")
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print("PYTHONDONTWRITEBYTECODE is set here: both trees are byte-compiled first, as an installed package is")
     scratch = Path(tempfile.mkdtemp(prefix="exportctl-bench-"))
     base_tree = scratch / "baseline"
     subprocess.run(
@@ -198,64 +205,80 @@ def main() -> int:
 
         # 1. start-up ----------------------------------------------------------------------------------------------
         plain = median_cpu([PY, "-c", "pass"], now_env, ROOT, args.runs)
-        print(f"start-up, CPU per process (median of {args.runs}); python3 -c pass: {plain * 1000:.0f} ms")
-        fresh = dict(now_env, EXPORTCTL_CACHE_DIR=str(scratch / "empty-cache"))
-        print(f"  {'command':44s} {'baseline':>12s} {'now':>12s} {'first run':>12s}  target")
-        for label, argv, limit in (
-            ("exportctl --version", ["--version"], 3),
-            ("exportctl classify chips/nvidia/h20.yaml", ["classify", "chips/nvidia/h20.yaml"], 10),
-        ):
-            base = median_cpu([PY, *CLI, *argv], base_env, ROOT, args.runs)
-            now = median_cpu([PY, *CLI, *argv], now_env, ROOT, args.runs)
-            shutil.rmtree(scratch / "empty-cache", ignore_errors=True)
-            first = cpu_of([PY, *CLI, *argv], fresh, ROOT)  # no cache folder yet (unit factors, rule checks)
-            print(
-                f"  {label:44s} {base / plain:10.1f}x {now / plain:10.1f}x {first / plain:10.1f}x  "
-                f"<= {limit}x: {verdict(now / plain <= limit)} ({now * 1000:.0f} ms; baseline {base * 1000:.0f} ms)"
-            )
-
-        # 2. library -----------------------------------------------------------------------------------------------
-        print(f"\nlibrary: shipped catalog x {args.reps} under the default rounds, per CPU second (one core)")
-        found = {}
-        for name, env in (("baseline", base_env), ("now", now_env)):
-            done = subprocess.run(
-                [PY, "-c", LIBRARY, str(args.reps)], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-            )
-            found[name] = json.loads(done.stdout)
-        for kind, label in (("explained", "results with explanation"), ("to_dict", "results as full dicts")):
-            rates = {k: v[kind][0] / v[kind][1] for k, v in found.items()}
-            target = f"  >= 20,000: {verdict(rates['now'] >= 20_000)}" if kind == "explained" else ""
-            print(
-                f"  {label:28s} baseline {rates['baseline']:9,.0f}/s   now {rates['now']:9,.0f}/s"
-                f"   x{rates['now'] / rates['baseline']:.1f}{target}"
-            )
-
-        # 3. CLI over a folder of sheets --------------------------------------------------------------------------
-        sheets = scratch / "sheets"
-        make_sheets(sheets, args.sheets)
-        print(f"\nCLI: exportctl classify FOLDER --format jsonl over {args.sheets:,} YAML sheets")
-        for name, env in (("baseline", base_env), ("now", now_env)):
-            wall, cpu, rss, code = timed([PY, *CLI, "classify", str(sheets), "--format", "jsonl"], env, ROOT)
-            rate = args.sheets / wall
-            target = f"  >= 500/s: {verdict(rate >= 500)}, RSS < 200 MiB: {verdict(rss < 200)}" if name == "now" else ""
-            print(
-                f"  {name:9s} {wall:7.1f} s wall  {cpu:7.1f} s CPU  {rate:7.0f} sheets/s  peak RSS {rss:5d} MiB"
-                f"  exit {code}{target}"
-            )
-
-        # 4. identical results -------------------------------------------------------------------------------------
-        texts = {}
-        for name, env in (("baseline", base_env), ("now", now_env)):
-            texts[name] = subprocess.run(
-                [PY, "-c", SNAPSHOT, "chips"], env=env, cwd=ROOT, capture_output=True, text=True, check=True
-            ).stdout
-        rows = len(json.loads(texts["now"]))
-        same = texts["now"] == texts["baseline"]
-        print(f"\nidentity: {rows} results and timelines on the whole catalog, field for field: {verdict(same)}")
+        if "startup" in parts:
+            startup(args, plain, base_env, now_env, scratch)
+        if "library" in parts:
+            library(args, base_env, now_env)
+        if "cli" in parts:
+            cli(args, base_env, now_env, scratch)
+        if "identity" in parts:
+            identity(base_env, now_env)
     finally:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base_tree)], check=False)
         shutil.rmtree(scratch, ignore_errors=True)
     return 0
+
+
+def startup(
+    args: argparse.Namespace, plain: float, base_env: dict[str, str], now_env: dict[str, str], scratch: Path
+) -> None:
+    print(f"start-up, CPU per process (median of {args.runs}); python3 -c pass: {plain * 1000:.0f} ms")
+    fresh = dict(now_env, EXPORTCTL_CACHE_DIR=str(scratch / "empty-cache"))
+    print(f"  {'command':44s} {'baseline':>12s} {'now':>12s} {'first run':>12s}  target")
+    for label, argv, limit in (
+        ("exportctl --version", ["--version"], 3),
+        ("exportctl classify chips/nvidia/h20.yaml", ["classify", "chips/nvidia/h20.yaml"], 10),
+    ):
+        base = median_cpu([PY, *CLI, *argv], base_env, ROOT, args.runs)
+        now = median_cpu([PY, *CLI, *argv], now_env, ROOT, args.runs)
+        shutil.rmtree(scratch / "empty-cache", ignore_errors=True)
+        first = cpu_of([PY, *CLI, *argv], fresh, ROOT)  # no cache folder yet (unit factors, rule checks)
+        print(
+            f"  {label:44s} {base / plain:10.1f}x {now / plain:10.1f}x {first / plain:10.1f}x  "
+            f"<= {limit}x: {verdict(now / plain <= limit)} ({now * 1000:.0f} ms; baseline {base * 1000:.0f} ms)"
+        )
+
+
+def library(args: argparse.Namespace, base_env: dict[str, str], now_env: dict[str, str]) -> None:
+    print(f"\nlibrary: shipped catalog x {args.reps} under the default rounds, per CPU second (one core)")
+    found = {}
+    for name, env in (("baseline", base_env), ("now", now_env)):
+        done = subprocess.run(
+            [PY, "-c", LIBRARY, str(args.reps)], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        )
+        found[name] = json.loads(done.stdout)
+    for kind, label in (("explained", "results with explanation"), ("to_dict", "results as full dicts")):
+        rates = {k: v[kind][0] / v[kind][1] for k, v in found.items()}
+        target = f"  >= 20,000: {verdict(rates['now'] >= 20_000)}" if kind == "explained" else ""
+        print(
+            f"  {label:28s} baseline {rates['baseline']:9,.0f}/s   now {rates['now']:9,.0f}/s"
+            f"   x{rates['now'] / rates['baseline']:.1f}{target}"
+        )
+
+
+def cli(args: argparse.Namespace, base_env: dict[str, str], now_env: dict[str, str], scratch: Path) -> None:
+    sheets = scratch / "sheets"
+    make_sheets(sheets, args.sheets)
+    print(f"\nCLI: exportctl classify FOLDER --format jsonl over {args.sheets:,} YAML sheets")
+    for name, env in (("baseline", base_env), ("now", now_env)):
+        wall, cpu, rss, code = timed([PY, *CLI, "classify", str(sheets), "--format", "jsonl"], env, ROOT)
+        rate = args.sheets / wall
+        target = f"  >= 500/s: {verdict(rate >= 500)}, RSS < 200 MiB: {verdict(rss < 200)}" if name == "now" else ""
+        print(
+            f"  {name:9s} {wall:7.1f} s wall  {cpu:7.1f} s CPU  {rate:7.0f} sheets/s  peak RSS {rss:5d} MiB"
+            f"  exit {code}{target}"
+        )
+
+
+def identity(base_env: dict[str, str], now_env: dict[str, str]) -> None:
+    texts = {}
+    for name, env in (("baseline", base_env), ("now", now_env)):
+        texts[name] = subprocess.run(
+            [PY, "-c", SNAPSHOT, "chips"], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+    rows = len(json.loads(texts["now"]))
+    same = texts["now"] == texts["baseline"]
+    print(f"\nidentity: {rows} results and timelines on the whole catalog, field for field: {verdict(same)}")
 
 
 if __name__ == "__main__":

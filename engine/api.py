@@ -25,7 +25,7 @@ from .results.classify import evaluate_chip
 from .results.combine import combine, in_force
 from .results.result import Combined, Result
 from .results.timeline import Change, timeline
-from .rules.ruleset import RuleSet, input_files, load_ruleset
+from .rules.ruleset import RuleSet, input_files
 from .sheets import load as sheet_files
 from .sheets.load import LoadedChip, LoadReport
 from .sheets.model import ChipSpec
@@ -167,6 +167,8 @@ def _checked_ruleset(folder: Path) -> RuleSet:
         kept = cache.load("rules", key)
         if isinstance(kept, RuleSet):
             return kept
+    from .rules.ruleset import load_ruleset  # the compiler and the rule-file reader: only on a cache miss
+
     rules = load_ruleset(folder)
     for program in rules:
         check(program, program.source)

@@ -6,6 +6,7 @@ Imports are inside the commands: `exportctl --version` and `--help` load no rule
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -15,6 +16,8 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:
+    # this process uses no pydantic plugin: skip pydantic's scan of every installed package for one
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     from rich.console import Console
 
     from .api import Engine

@@ -9,9 +9,9 @@ from fractions import Fraction
 
 import pytest
 from exportctl import Engine, Status
-from exportctl import api as api_module
 from exportctl.analysis import lint
 from exportctl.core import cache, quantities
+from exportctl.rules import ruleset as ruleset_module
 
 from tests.conftest import ROOT, sheet
 
@@ -38,7 +38,7 @@ def test_an_unchanged_rules_folder_is_compiled_and_checked_once(tmp_path, cache_
     def not_again(*args, **kwargs):
         raise AssertionError("compiled again")
 
-    monkeypatch.setattr(api_module, "load_ruleset", not_again)
+    monkeypatch.setattr(ruleset_module, "load_ruleset", not_again)
     again = Engine(folder, backend="python")
     assert again.rules.ids() == first.rules.ids()
     (a,) = first.classify(sheet("nvidia/h20"), ["us-2023-10"], DAY)
@@ -60,8 +60,8 @@ def test_a_cached_rule_set_is_not_read_by_other_code(tmp_path, cache_folder, mon
     Engine(folder, backend="python")
     monkeypatch.setattr(cache, "code_stamp", lambda: "another-release")
     compiled = []
-    real = api_module.load_ruleset
-    monkeypatch.setattr(api_module, "load_ruleset", lambda f: compiled.append(f) or real(f))
+    real = ruleset_module.load_ruleset
+    monkeypatch.setattr(ruleset_module, "load_ruleset", lambda f: compiled.append(f) or real(f))
     Engine(folder, backend="python")
     assert compiled == [folder]
 

@@ -21,7 +21,7 @@ from ..core.quantities import DIMENSIONS, parse_number
 class MetricDef(BaseModel):
     """One metric a rule may compare: read from the sheet, or derived from other metrics."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # see rules/model.py
 
     dimension: str
     description: str
@@ -47,7 +47,7 @@ class MetricDef(BaseModel):
 
 
 class Definitions(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     bit_lengths: dict[str, int]
     sparse_to_dense: str = Field(description="factor taking a sparse-only figure to its dense equivalent")

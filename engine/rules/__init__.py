@@ -1,5 +1,2 @@
-"""Rule files -> compiled programs: the file model, the compiler, the typed program, the rule set, the calendar."""
-
-from .ruleset import RuleSet, load_ruleset
-
-__all__ = ["RuleSet", "load_ruleset"]
+"""Rule files -> compiled programs: the file model (`model`), the compiler (`compile`), the typed program
+(`program`), a folder of rounds (`ruleset`) and every date rule (`calendar`)."""

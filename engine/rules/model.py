@@ -26,7 +26,9 @@ _CLAUSE_REF = re.compile(r"^\s*clause\s+(?P<id>\S+)\s*$")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # defer_build: a warm start reads the compiled rule set from the cache and validates no rule file, so the
+    # validators are built only when a file is read (they are then built once, on first use)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 # --- condition trees --------------------------------------------------------------------------------------------
@@ -73,7 +75,7 @@ class AnyOf(_Strict):
 class NotOf(_Strict):
     not_: Condition = Field(alias="not")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 Condition = ComparisonText | ClauseRef | AllOf | AnyOf | NotOf
