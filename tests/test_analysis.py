@@ -37,7 +37,7 @@ def test_patterns_cover_every_number_truth_with_every_free_text_truth():
         ("text-overlap", 24),  # tpp at 6 values, times true/false for each of two text comparisons
     ],
 )
-def test_a_round_too_large_to_enumerate_at_load_is_left_unchecked_there(case, combinations):
+def test_a_round_too_large_to_enumerate_at_load_is_checked_on_a_sample_that_still_finds_its_overlap(case, combinations):
     from exportctl.analysis.lint import check
     from exportctl.core.documents import validate_document
     from exportctl.core.errors import RuleFileError
@@ -47,6 +47,21 @@ def test_a_round_too_large_to_enumerate_at_load_is_left_unchecked_there(case, co
 
     path = FIXTURES / "bad-rules" / case / "round.yaml"
     program = compile_round(validate_document(RoundFile, path, RuleFileError), load_definitions(), str(path))
-    check(program, str(path), limit=combinations - 1)  # more combinations than the limit: not enumerated at load
-    with pytest.raises(RuleFileError, match="overlaps clause 'a'"):
-        check(program, str(path), limit=combinations)
+    for limit in (combinations - 1, combinations):  # sampled (seeded: the same sample every time), then all of them
+        with pytest.raises(RuleFileError, match="overlaps clause 'a'"):
+            check(program, str(path), limit=limit)
+
+
+def test_a_sample_never_calls_a_clause_unreachable_only_enumerating_every_combination_can():
+    from exportctl.analysis.lint import check
+    from exportctl.core.documents import validate_document
+    from exportctl.core.errors import RuleFileError
+    from exportctl.metrics.definitions import load_definitions
+    from exportctl.rules.compile import compile_round
+    from exportctl.rules.model import RoundFile
+
+    path = FIXTURES / "bad-rules" / "unreachable" / "round.yaml"
+    program = compile_round(validate_document(RoundFile, path, RuleFileError), load_definitions(), str(path))
+    check(program, str(path), limit=1)  # one sampled combination: no proof that the clause never holds
+    with pytest.raises(RuleFileError, match="unreachable"):
+        check(program, str(path))

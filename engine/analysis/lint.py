@@ -14,6 +14,8 @@ failure is never remembered: it is reported, with its message, every time.
 from __future__ import annotations
 
 import itertools
+import random
+from collections.abc import Iterator
 from fractions import Fraction
 
 from ..conditions.compare import truth
@@ -60,76 +62,129 @@ def _samples(program: Program) -> dict[str, list[object]]:
     return samples
 
 
-def patterns(program: Program) -> list[tuple[tuple[Tri, ...], dict[str, object]]]:
-    """Condition patterns a chip can produce (a superset for text and derived metrics), with the values behind them."""
+# The check evaluates every node of the program for every combination; beyond this many node evaluations (about a
+# second) it evaluates a seeded sample of combinations instead (the shipped rounds need at most about 100,000).
+WORK = 1_000_000
+
+Combination = tuple[dict[str, object], tuple[Tri, ...]]
+
+
+def _pattern(program: Program, chosen: dict[str, object], free: dict[int, Tri]) -> tuple[Tri, ...]:
+    pattern = []
+    for i, c in enumerate(program.comparisons):
+        if i in free:
+            pattern.append(free[i])
+            continue
+        metric = MetricValue(c.metric, chosen[c.metric], c.dimension)  # type: ignore[arg-type]
+        threshold = c.threshold if c.parameter is None else c.dated[0][1]
+        pattern.append(truth(c, metric, threshold))
+    return tuple(pattern)
+
+
+def combinations(program: Program, sample: int | None = None) -> Iterator[tuple[tuple[Tri, ...], dict[str, object]]]:
+    """Condition patterns a chip can produce (a superset for text and derived metrics), with the values behind
+    them: every combination, or `sample` of them drawn with a seed taken from the program (the same every time)."""
     samples = _samples(program)
     text = [i for i, c in enumerate(program.comparisons) if c.kind == "text"]
     metrics = list(samples)
-    out = []
-    for values in itertools.product(*(samples[m] for m in metrics)):
-        chosen = dict(zip(metrics, values, strict=True))
-        for text_values in itertools.product((Tri.T, Tri.F), repeat=len(text)):
-            pattern = []
-            free = dict(zip(text, text_values, strict=True))
-            for i, c in enumerate(program.comparisons):
-                if i in free:
-                    pattern.append(free[i])
-                    continue
-                value = chosen[c.metric]
-                metric = MetricValue(c.metric, value, c.dimension)  # type: ignore[arg-type]
-                threshold = c.threshold if c.parameter is None else c.dated[0][1]
-                pattern.append(truth(c, metric, threshold))
-            out.append((tuple(pattern), chosen))
-    return out
+    if sample is None:
+        for values in itertools.product(*(samples[m] for m in metrics)):
+            chosen = dict(zip(metrics, values, strict=True))
+            for text_values in itertools.product((Tri.T, Tri.F), repeat=len(text)):
+                yield _pattern(program, chosen, dict(zip(text, text_values, strict=True))), chosen
+        return
+    # distinct combinations, by index in the product (mixed radix: text truths, then metrics' values, last fastest)
+    radices = [2] * len(text) + [len(samples[m]) for m in metrics]
+    size = 1
+    for radix in radices:
+        size *= radix
+    for index in random.Random(program.content_key).sample(range(size), min(sample, size)):
+        digits = []
+        for radix in reversed(radices):
+            index, digit = divmod(index, radix)
+            digits.append(digit)
+        digits.reverse()
+        free = {i: (Tri.T, Tri.F)[d] for i, d in zip(text, digits[: len(text)], strict=True)}
+        chosen = {m: samples[m][d] for m, d in zip(metrics, digits[len(text) :], strict=True)}
+        yield _pattern(program, chosen, free), chosen
+
+
+def patterns(program: Program) -> list[tuple[tuple[Tri, ...], dict[str, object]]]:
+    """Every combination (see `combinations`)."""
+    return list(combinations(program))
+
+
+def _conflict(program: Program, holding: list[str]) -> tuple[str, str] | None:
+    """The first pair (in clause order) of holding clauses whose different outcomes of one kind would both apply.
+
+    Controlled outranks review by the status rule, so only outcomes of the same kind can conflict. Clauses are
+    grouped by kind first, so a thousand clauses with the same outcome cost one pass, not a million pairs.
+    """
+    groups: dict[str, set[tuple[str | None, ...]]] = {}
+    for c in holding:
+        o = program.outcomes[c]
+        triple = (o.classification, o.license_exception, o.license_review)
+        kinds = [f for f in ("classification", "license_exception", "license_review") if getattr(o, f) is not None]
+        for kind in [*kinds, *(["controlled"] if o.status == "controlled" else [])]:
+            groups.setdefault(kind, set()).add(triple)
+    if all(len(triples) < 2 for triples in groups.values()):
+        return None
+    for a, b in itertools.combinations(holding, 2):
+        oa, ob = program.outcomes[a], program.outcomes[b]
+        same_kind = any(
+            getattr(oa, field) is not None and getattr(ob, field) is not None
+            for field in ("classification", "license_exception", "license_review")
+        ) or (oa.status == ob.status == "controlled")
+        if same_kind and (oa.classification, oa.license_exception, oa.license_review) != (
+            ob.classification,
+            ob.license_exception,
+            ob.license_review,
+        ):
+            return a, b
+    return None  # pragma: no cover - a group with two outcomes always holds such a pair
 
 
 def check(program: Program, source: str, limit: int = 200_000) -> None:
-    """Raise RuleFileError for an unreachable outcome clause or two overlapping outcomes."""
+    """Raise RuleFileError for an unreachable outcome clause or two overlapping outcomes.
+
+    Up to `limit` combinations and WORK node evaluations every combination is tried. Beyond, a seeded sample is:
+    an overlap found in it is an overlap, but a clause it never reaches is not called unreachable (a sample cannot
+    prove that), so such programs are checked for overlaps only.
+    """
     rule = program.round
     own = [c.id for c in rule.clauses if c.outcome]
     if not own or _passed(program, limit):
         return
     backend = KleeneBackend()
     reached: set[str] = set()
-    samples = _samples(program)
-    size = 1
-    for sample in samples.values():
-        size *= len(sample)
-    if size * 2 ** sum(c.kind == "text" for c in program.comparisons) > limit:
-        return  # too many combinations to enumerate at load time; the property tests sample instead
-    for pattern, values in patterns(program):
+    size = 2 ** sum(c.kind == "text" for c in program.comparisons)
+    for values_of_metric in _samples(program).values():
+        size *= len(values_of_metric)
+    affordable = max(1, WORK // max(1, len(program.nodes)))
+    sample = None if size <= min(limit, affordable) else min(limit, affordable)
+    for pattern, values in combinations(program, sample):
         decided = backend.decide(program, pattern)
         holding = [c for c in own if decided[c] is Tri.T]
         reached.update(holding)
-        for a, b in itertools.combinations(holding, 2):
-            oa, ob = program.outcomes[a], program.outcomes[b]
-            # controlled outranks review by the status rule, so only outcomes of the same kind can conflict
-            same_kind = any(
-                getattr(oa, field) is not None and getattr(ob, field) is not None
-                for field in ("classification", "license_exception", "license_review")
-            ) or (oa.status == ob.status == "controlled")
-            differ = (oa.classification, oa.license_exception, oa.license_review) != (
-                ob.classification,
-                ob.license_exception,
-                ob.license_review,
+        pair = _conflict(program, holding)
+        if pair is not None:
+            a, b = pair
+            # the first combination found has every metric known (a clause that holds with a figure unknown
+            # holds with any value of it, and values come before unknown); text comparisons are assumptions
+            assumed = [
+                c.key if pattern[i] is Tri.T else f"not {c.key}"
+                for i, c in enumerate(program.comparisons)
+                if c.kind == "text"
+            ]
+            shown = ", ".join([*(f"{m}={v}" for m, v in values.items()), *assumed])
+            index = next(i for i, c in enumerate(rule.clauses) if c.id == b)
+            raise RuleFileError(
+                source,
+                f"clauses[{index}] ({b})",
+                f"overlaps clause {a!r}: both hold when {shown}; give one precedence with `not: clause {a}`",
             )
-            if same_kind and differ:
-                # the first combination found has every metric known (a clause that holds with a figure unknown
-                # holds with any value of it, and values come before unknown); text comparisons are assumptions
-                assumed = [
-                    c.key if pattern[i] is Tri.T else f"not {c.key}"
-                    for i, c in enumerate(program.comparisons)
-                    if c.kind == "text"
-                ]
-                shown = ", ".join([*(f"{m}={v}" for m, v in values.items()), *assumed])
-                index = next(i for i, c in enumerate(rule.clauses) if c.id == b)
-                raise RuleFileError(
-                    source,
-                    f"clauses[{index}] ({b})",
-                    f"overlaps clause {a!r}: both hold when {shown}; give one precedence with `not: clause {a}`",
-                )
     for index, clause in enumerate(rule.clauses):
-        if clause.outcome and clause.id not in reached:
+        if sample is None and clause.outcome and clause.id not in reached:
             raise RuleFileError(
                 source,
                 f"clauses[{index}] ({clause.id})",

@@ -20,10 +20,18 @@ from __future__ import annotations
 
 import itertools
 import threading
+import warnings
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ..core.logic import Tri
 from ..rules.program import AllNode, AnyNode, CmpNode, ConstNode, Node, NotNode, Program, RefNode
+
+# durable-rules 2.0.28 (its last release) calls datetime.utcfromtimestamp, deprecated since Python 3.12, on every
+# action: hundreds of thousands of identical warnings in a long run, about its own clock, never about a result.
+warnings.filterwarnings(
+    "ignore", message=r"datetime\.datetime\.utcfromtimestamp", category=DeprecationWarning, module=r"durable\.engine"
+)
 
 try:  # durable-rules 2.0.28 does not build or import on Python >= 3.13
     from durable import engine as _engine
@@ -58,30 +66,71 @@ FLIP = {"T": "F", "F": "T", "U": "U"}
 Composite = AllNode | AnyNode
 
 
-def flatten(nodes: dict[str, Node]) -> list[tuple[str, Node]]:
-    """The program's nodes with every composite nested in a composite lifted into a chain node of its own.
+# durable-rules' limits, met by construction (observed with 2.0.28; the C engine's codes in brackets):
+# - an `any`/`all` of about 70 comparisons overflows its evaluation stack [303 ERR_MAX_STACK_SIZE]: no composite
+#   has more than WIDTH children (wider ones are split, exactly: Kleene `all` and `any` are associative);
+# - a chain of about 60 posts, each made from the previous node's action, overflows it too [303], and rulesets of
+#   hundreds of rules are refused [107]: the chain is cut into blocks of at most BLOCK nodes, each a ruleset of
+#   its own, decided by one post that carries the outcomes of earlier blocks;
+# - an event carries at most 254 properties [302]: a block's event carries only what the block reads, at most
+#   3 + WIDTH x BLOCK + BLOCK = 219.
+WIDTH = 8
+BLOCK = 24
+MAX_EVENT_PROPERTIES = 254
+
+
+def flatten(nodes: dict[str, Node], width: int = WIDTH) -> list[tuple[str, Node]]:
+    """The program's nodes with every composite nested in a composite lifted into a chain node of its own, and
+    every composite of more than `width` children split into nested composites of the same kind.
 
     durable-rules expands each rule's expression to disjunctive normal form and refuses one that grows too large
     (error 113); with composites only over leaves, references and negations of them, every expression below
-    stays linear in the number of children.
+    stays linear in the number of children, and with at most `width` children it stays small.
     """
     out: list[tuple[str, Node]] = []
+
+    def lifted(node: Node) -> RefNode:
+        name = f"~{len(out)}"
+        out.append((name, node))
+        return RefNode(name)
+
+    def narrow(kind: type[Composite], children: list[Node]) -> Composite:
+        while len(children) > width:
+            groups = [children[i : i + width] for i in range(0, len(children), width)]
+            children = [group[0] if len(group) == 1 else lifted(kind(tuple(group))) for group in groups]
+        return kind(tuple(children))
 
     def lift(node: Node, top: bool) -> Node:
         if isinstance(node, NotNode):
             return NotNode(lift(node.child, False))
         if isinstance(node, (AllNode, AnyNode)):
-            flat = type(node)(tuple(lift(child, False) for child in node.children))
-            if top:
-                return flat
-            name = f"~{len(out)}"
-            out.append((name, flat))
-            return RefNode(name)
+            flat = narrow(type(node), [lift(child, False) for child in node.children])
+            return flat if top else lifted(flat)
         return node
 
     for nid, node in nodes.items():
         out.append((nid, lift(node, True)))
     return out
+
+
+def _reads(node: Node) -> list[CmpNode | RefNode]:
+    """The leaves and references a flattened node's expression reads (through negations)."""
+    if isinstance(node, NotNode):
+        return _reads(node.child)
+    if isinstance(node, (AllNode, AnyNode)):
+        return [leaf for child in node.children for leaf in _reads(child)]
+    return [node] if isinstance(node, (CmpNode, RefNode)) else []
+
+
+@dataclass(frozen=True)
+class _Block:
+    """Chain nodes [start, end) as one ruleset, and the fields its event must carry."""
+
+    name: str
+    start: int
+    end: int
+    comparisons: tuple[int, ...]  # pattern positions it reads
+    earlier: tuple[int, ...]  # chain positions of earlier blocks' nodes it reads
 
 
 class _Exprs:
@@ -126,10 +175,6 @@ def _fold(op: Any, items: list[Any]) -> Any:
     return out
 
 
-# durable-rules 2.0.28 refuses an event with more than 254 top-level properties (error 302).
-MAX_EVENT_PROPERTIES = 254
-
-
 def _synchronous_host() -> Any:
     """A durable-rules Host without its background dispatch threads.
 
@@ -169,76 +214,85 @@ def register(name: str) -> None:
 
 
 class DurableBackend:
-    """`--backend durable-rules`: each program structure a ruleset, each decision one session, chained node by node."""
+    """`--backend durable-rules`: each program structure a chain of rulesets (blocks), each decision one session
+    per block, chained node by node."""
 
     name = "durable-rules"
-    _compiled: ClassVar[dict[str, str]] = {}
+    _compiled: ClassVar[dict[str, list[_Block]]] = {}
     # chain position of each of a program's own nodes (lifted nodes come before their parents), by program key
     _positions: ClassVar[dict[str, dict[str, int]]] = {}
     _lock = threading.Lock()
     _counter = itertools.count()
 
-    def _ruleset(self, program: Program) -> str:
+    def _blocks(self, program: Program) -> list[_Block]:
         key = program.structure_key
-        name = f"exportctl_{key}"
         with self._lock:
             if key in self._compiled:
-                return name
-            assert _lang is not None
-            m = _lang.m
+                return self._compiled[key]
             chain = flatten(program.nodes)
-            properties = 3 + len(program.comparisons) + len(chain)  # sid, id, t; one per comparison and chain node
-            if properties > MAX_EVENT_PROPERTIES:
-                raise RuntimeError(
-                    f"{program.round.id} is too large for durable-rules ({len(program.comparisons)} comparisons and "
-                    f"{len(chain)} nodes; an event may carry {MAX_EVENT_PROPERTIES} properties): use --backend python"
-                )
             ids = {nid: j for j, (nid, _) in enumerate(chain)}
+            blocks = []
+            for start in range(0, len(chain), BLOCK):
+                end = min(start + BLOCK, len(chain))
+                reads = [leaf for _, node in chain[start:end] for leaf in _reads(node)]
+                comparisons = sorted({leaf.index for leaf in reads if isinstance(leaf, CmpNode)})
+                earlier = sorted({ids[r.target] for r in reads if isinstance(r, RefNode) and ids[r.target] < start})
+                block = _Block(f"exportctl_{key}_{start}", start, end, tuple(comparisons), tuple(earlier))
+                properties = 3 + len(comparisons) + len(earlier) + (end - start)
+                assert properties <= MAX_EVENT_PROPERTIES, f"{properties} event properties: see WIDTH and BLOCK"
+                self._declare(block, chain[start:end], _Exprs(ids))
+                blocks.append(block)
             self._positions[key] = {nid: ids[nid] for nid in program.nodes}
-            exprs = _Exprs(ids)
-            with _lang.ruleset(name):
-                previous = None
-                for j, (_nid, node) in enumerate(chain):
-                    for value in ("T", "F", "U"):
-                        ready = (m.t == "ev") & -getattr(m, _node_field(j))
-                        if previous is not None:
-                            ready = ready & +getattr(m, previous)
-                        _lang.when_all(ready & exprs.expr(node, value))(_action(j, value))
-                    previous = _node_field(j)
-                last = previous or _node_field(0)
+            self._compiled[key] = blocks
+        return blocks
 
-                @_lang.when_all((m.t == "ev") & +getattr(m, last))
-                def _done(c: Any) -> None:
-                    c.s.r_done = True
+    @staticmethod
+    def _declare(block: _Block, nodes: list[tuple[str, Node]], exprs: _Exprs) -> None:
+        """One ruleset: the block's nodes fire in order, each once its predecessor in the block has a value."""
+        assert _lang is not None
+        m = _lang.m
+        with _lang.ruleset(block.name):
+            previous = None
+            for j, (_nid, node) in enumerate(nodes, start=block.start):
+                for value in ("T", "F", "U"):
+                    ready = (m.t == "ev") & -getattr(m, _node_field(j))
+                    if previous is not None:
+                        ready = ready & +getattr(m, previous)
+                    _lang.when_all(ready & exprs.expr(node, value))(_action(j, value))
+                previous = _node_field(j)
 
-            register(name)
-            self._compiled[key] = name
-        return name
+            @_lang.when_all((m.t == "ev") & +getattr(m, _node_field(block.end - 1)))
+            def _done(c: Any) -> None:
+                c.s.r_done = True
+
+        register(block.name)
 
     def decide(self, program: Program, pattern: tuple[Tri, ...]) -> dict[str, Tri]:
-        """Run the chain in a fresh session, under a fresh session id and event id, and delete the session.
+        """Run each block's chain in a fresh session (fresh session and event ids), then delete the session.
 
         A chain that does not finish is an error, never retried: with no dispatch thread nothing else can take a
         session's actions, so an unfinished chain means a defect to report, not a race to paper over.
         """
-        assert _lang is not None
-        name = self._ruleset(program)
-        serial = next(self._counter)
-        sid = f"s{serial}"
-        event: dict[str, Any] = {"sid": sid, "id": f"e{serial}", "t": "ev"}
-        event.update({_field(i): str(v) for i, v in enumerate(pattern)})
-        with self._lock:
-            try:
-                state = host().post(name, event)
-            except _NotHandled:  # no rule matched: no session was made, and deleting one would crash the host
-                state = None
-            else:
-                host().delete_state(name, sid)
-        if state and state.get("r_done"):
-            positions = self._positions[program.structure_key]
-            return {nid: Tri(state[f"r_{_node_field(j)}"]) for nid, j in positions.items()}
-        detail = state.get("exception", state) if isinstance(state, dict) else state
-        raise RuntimeError(f"durable-rules did not finish the decision chain for {pattern}: {detail}")
+        values: dict[int, str] = {}
+        for block in self._blocks(program):
+            serial = next(self._counter)
+            sid = f"s{serial}"
+            event: dict[str, Any] = {"sid": sid, "id": f"e{serial}", "t": "ev"}
+            event.update({_field(i): str(pattern[i]) for i in block.comparisons})
+            event.update({_node_field(j): values[j] for j in block.earlier})
+            with self._lock:
+                try:
+                    state = host().post(block.name, event)
+                except _NotHandled:  # no rule matched: no session was made, and deleting one would crash the host
+                    state = None
+                else:
+                    host().delete_state(block.name, sid)
+            if not (state and state.get("r_done")):
+                detail = state.get("exception", state) if isinstance(state, dict) else state
+                raise RuntimeError(f"durable-rules did not finish the decision chain for {pattern}: {detail}")
+            values.update({j: state[f"r_{_node_field(j)}"] for j in range(block.start, block.end)})
+        positions = self._positions[program.structure_key]
+        return {nid: Tri(values[j]) for nid, j in positions.items()}
 
 
 def _action(j: int, value: str) -> Any:
