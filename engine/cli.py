@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,6 +82,16 @@ def _version(folder: Path | None) -> str:
     )
 
 
+def _errors(errors: Sequence[Exception]) -> None:
+    """One line per refused input. A message quotes the file name and the offending text, which may hold control
+    characters or undecodable bytes: they are shown as escapes (the line stays one line, the terminal unaffected)."""
+    if errors:
+        from .outputs.table import visible
+
+        for exc in errors:
+            print(f"error: {visible(str(exc))}", file=sys.stderr)
+
+
 def _summary(inputs: int, files: int, chips: int, results: int, errors: int) -> None:
     print(
         f"{inputs} inputs from {files} files: {chips} chips evaluated, {results} results, {errors} errors",
@@ -117,8 +127,7 @@ def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
         table(list(results()), out)
     else:
         formats.WRITERS[args.format](results(), sys.stdout)
-    for exc in report.errors:
-        print(f"error: {exc}", file=sys.stderr)
+    _errors(report.errors)
     _summary(report.loaded + len(report.errors), report.files, report.loaded, counted[0], len(report.errors))
     return EXIT_INPUT if report.errors else EXIT_OK
 
@@ -126,22 +135,29 @@ def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
 def _timeline(args: argparse.Namespace, engine: Engine, out: Console) -> int:
     import json
 
-    from rich.markup import escape
-
     report = engine.load_chips(args.paths)
     rows = [(chip, engine.timeline(chip)) for chip in report.chips]
     if args.format == "json":
-        data = [{"chip": c.spec.name, "source": c.source, "changes": [x.to_dict() for x in ch]} for c, ch in rows]
+        from .outputs.formats import readable
+
+        # (ASCII JSON; an undecodable file-name byte would be a lone surrogate escape, which strict readers refuse)
+        data = [
+            {"chip": readable(c.spec.name), "source": readable(c.source), "changes": [x.to_dict() for x in ch]}
+            for c, ch in rows
+        ]
         print(json.dumps(data, indent=2))
     else:
+        from rich.text import Text
+
+        from .outputs.table import plain, visible
+
         for chip, changes in rows:
-            out.print(f"[bold]{escape(chip.spec.name)}[/]  ({escape(chip.source)})")
+            out.print(Text.assemble((visible(chip.spec.name), "bold"), f"  ({visible(chip.source)})"))
             for change in changes:
                 what = change.status + (f" {change.classification}" if change.classification else "")
                 by = ", ".join(change.rounds) or "no round applies"
-                out.print(escape(f"  from {change.since}: {what}  ({by})"))
-    for exc in report.errors:
-        print(f"error: {exc}", file=sys.stderr)
+                out.print(plain(f"  from {change.since}: {what}  ({by})"))
+    _errors(report.errors)
     return EXIT_INPUT if report.errors else EXIT_OK
 
 
@@ -193,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             explain_round(engine.rules, args.round, out)
         return EXIT_OK
     except ExportctlError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _errors([exc])
         return EXIT_INPUT
 
 

@@ -52,6 +52,36 @@ GOOD = FIXTURES / "sheets" / "good-h20-like.yaml"
         ("unknown-metric-nested", "clauses[0] (a).when.any[1].not: unknown metric 'tpd'; did you mean 'tpp'?"),
         ("derived-cycle", "derived.a_metric: derived metrics build on each other: a_metric -> b_metric -> a_metric"),
         ("overlay-unknown", "overlays: no round 'us-1999-01' in this folder (known: test-overlay-unknown)"),
+        (
+            "kind-typo",
+            "applies_to.when: kind is never 'acclerator' (a sheet's kind is accelerator or memory); did you mean",
+        ),
+        ("reserved-id", "clauses[0].id: clause id '$scope' is reserved: ids starting with '$' name the engine's own"),
+        ("slash-id", "clauses[0].id: clause id 'us-2023-10/a' contains '/', which marks the clauses an overlay"),
+        ("blank-citation", "citation: must not be blank: a rule file has to say this"),
+        (
+            "supersedes-unknown",
+            "supersedes[0]: no round 'us-1900-01' in this folder or the shipped rules (known: test-",
+        ),
+        (
+            "ends-before-effective",
+            "dates.ends: the round ends on 2020-01-01, on or before it takes effect (2020-01-01)",
+        ),
+        ("never-enforced", "enforcement: the round is not enforced from 2020-01-01, when it takes effect, and never"),
+        (
+            "parameter-gap",
+            "parameters.tpp_line.values: no value from 2020-01-01, when the round is in force, until 2021-01-01",
+        ),
+        ("date-number", "dates.effective: a date is written YYYY-MM-DD (e.g. 2023-11-17), got 0"),
+        ("derived-redefined", "derived.performance_density: 'performance_density' is already defined as a density; a"),
+        ("unbalanced-quotes", "clauses[0] (a).when: vendor in: unbalanced quotes in ['Acme, Inc., Other]"),
+        ("pattern-backtracking", "bad pattern '(a+)+$': has a repeat inside a repeat (like (a+)+), which is not"),
+        ("pattern-huge-repeat", "bad pattern 'a{4294967295}': repeats more than 100 times; a repeat may have at most"),
+        ("pattern-backreference", "uses backreferences (\\1, (?P=name)), which are not allowed in rule files"),
+        ("metrics-bits", "bit_lengths.fp8: a bit length is a whole number of bits greater than zero, got -8"),
+        ("metrics-sparse", "sparse_to_dense: 'abc' is not a number; write a fraction such as \"1/2\" or a decimal"),
+        ("metrics-sparse-zero", "sparse_to_dense: '1/0' divides by zero"),
+        ("metrics-tolerance", "tpp_published_tolerance: 'one percent' is not a number; write a share such as \"0.01\""),
     ],
 )
 def test_a_bad_rule_file_is_refused_with_file_and_field(capsys, case, fragment):

@@ -70,7 +70,7 @@ def test_a_passed_check_is_not_run_again_but_a_failure_is_reported_every_time(tm
     monkeypatch.setattr(lint, "_PASSED", set())  # as a new process starts
     program = Engine(rules_copy(tmp_path), backend="python").rules["us-2023-10"]
     monkeypatch.setattr(lint, "_PASSED", set())  # and another one
-    monkeypatch.setattr(lint, "patterns", lambda p: pytest.fail("checked again"))
+    monkeypatch.setattr(lint, "combinations", lambda *args: pytest.fail("checked again"))
     lint.check(program, program.source)  # the pass was kept in the cache folder
     monkeypatch.setattr(lint, "_PASSED", set())
     monkeypatch.setattr(cache, "code_stamp", lambda: "another-release")

@@ -112,3 +112,21 @@ def test_rounds_are_listed_in_order_of_effect_not_of_name(tmp_path):
     later = folder / "us-2023-10.yaml"
     later.write_text(later.read_text().replace("id: us-2023-10", "id: a-later-round", 1))
     assert [program.round.id for program in load_rules(folder)] == ["us-2022-10", "a-later-round"]
+
+
+def test_a_round_s_own_derived_metric_may_build_on_a_shared_derived_one(tmp_path):
+    from exportctl import Engine
+
+    folder = copy_rules(tmp_path, "us-2023-10")
+    rule = folder / "us-2023-10.yaml"
+    text = rule.read_text()
+    assert "\nclauses:\n" in text
+    derived = (
+        "derived:\n  density_per_gb:\n    dimension: density\n    description: generated\n"
+        "    divide: [performance_density, transistors]\n"
+    )
+    rule.write_text(text.replace("\nclauses:\n", "\n" + derived + "clauses:\n", 1))
+    engine = Engine(folder, backend="python")
+    metrics = engine.metrics(sheet("nvidia/h100-sxm5")).with_derived(engine.rules["us-2023-10"].derived)
+    density = metrics["performance_density"].value
+    assert metrics["density_per_gb"].value == density / metrics["transistors"].value

@@ -206,14 +206,16 @@ def derivation_order(metrics: Mapping[str, MetricDef], known: Collection[str]) -
 
 
 def _derive_all(metrics: Mapping[str, MetricDef], values: dict[str, MetricValue]) -> None:
-    for name, metric in _order_of(tuple(metrics.items())):
+    """Add the derived metrics to the values; they may build on any metric already there (a round's own derived
+    metric on a shared one, such as performance_density)."""
+    for name, metric in _order_of(tuple(metrics.items()), frozenset(values)):
         values[name] = _derive(name, metric, values)
 
 
 @lru_cache(maxsize=256)
-def _order_of(metrics: tuple[tuple[str, MetricDef], ...]) -> list[tuple[str, MetricDef]]:
+def _order_of(metrics: tuple[tuple[str, MetricDef], ...], known: frozenset[str]) -> list[tuple[str, MetricDef]]:
     """derivation_order, once per set of definitions (a rule set has a handful; every chip needs one)."""
-    return derivation_order(dict(metrics), SHEET_METRICS)
+    return derivation_order(dict(metrics), known)
 
 
 def compute_metrics(

@@ -18,6 +18,7 @@ from ..core.logic import SEVERITY, Status, Tri, strictest
 from ..core.quantities import format_number
 from ..decision.verdict import Verdict
 from ..metrics.compute import ChipMetrics
+from ..rules.calendar import threshold_on
 from ..rules.program import Program
 
 STATUSES = tuple(Status)
@@ -58,24 +59,97 @@ class ConditionView:
 
     def sentence(self) -> str:
         verdict = {True: "holds", False: "fails", None: "unknown"}[self.holds]
-        margin = "" if self.margin is None else f" ({float(self.margin) * 100:+.2f}%)"
+        margin = ""
+        if self.margin is not None:
+            percent = float(self.margin) * 100
+            # a margin too small for two decimals keeps its sign and size: `-2.1e-10%`, not `-0.00%`
+            tiny = self.margin != 0 and abs(percent) < 0.005
+            margin = f" ({percent:+.2g}%)" if tiny else f" ({percent:+.2f}%)"
         return f"{self.metric} {self.value} {self.operator} {self.threshold}: {verdict}{margin}"
 
 
-def _view(owner: str, result: ConditionResult, decisive: bool) -> ConditionView:
+# Displays round to six significant digits (format_number), so a value and a threshold further apart than
+# 1/_NEAR (relatively) always read apart and in the right order; only nearer ones need the check in _apart.
+_NEAR = 10_000
+_MOST_PLACES = 30  # beyond this many decimal places, a value reads "just under" / "just over" its threshold
+
+
+def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> ConditionView:
     c = result.comparison
+    metric, margin = result.value, result.margin
+    value, threshold = metric.text, result.threshold
+    if margin is not None:
+        numerator = margin.numerator
+        if numerator and abs(numerator) * _NEAR < margin.denominator:
+            assert type(metric.value) is Fraction
+            value, threshold = _apart(metric.value, value, threshold_on(c, on), threshold)
+    elif metric.lower is not None:  # shown as "at least ...", against the threshold
+        line = threshold_on(c, on)
+        if type(line) is Fraction and line and abs(metric.lower - line) * _NEAR < line:
+            value, threshold = _apart(metric.lower, value, line, threshold)
     return ConditionView(
         owner,
         c.key,
         c.metric,
         c.op,
-        result.threshold,
-        result.value.text,
+        threshold,
+        value,
         result.holds.as_bool(),
-        result.margin,
-        result.value.basis,
+        margin,
+        metric.basis,
         decisive,
     )
+
+
+def _apart(value: Fraction, value_text: str, threshold: object, threshold_text: str) -> tuple[str, str]:
+    """The value's and threshold's texts, with more digits where their six-digit forms would read equal (or in
+    the wrong order) although the exact values differ: a tpp of 4799.99999999 must not read `4800 >= 4800`.
+
+    The value is shown exactly when it is a decimal of at most 30 places, else rounded to the fewest places (more
+    than the threshold shows) that set it apart; the threshold keeps its text when that is exact. Rounding keeps order, so the shown pair never
+    contradicts the exact comparison.
+    """
+    assert type(threshold) is Fraction
+    shown_value, shown_threshold = format_number(value), format_number(threshold)
+    if _order(Fraction(shown_value), Fraction(shown_threshold)) == _order(value, threshold):
+        return value_text, threshold_text
+    exact_threshold = Fraction(shown_threshold) == threshold
+    places = _places(value)
+    if places is None or places > _MOST_PLACES:
+        # at least one place more than the threshold and than six significant digits show
+        _, point, decimals = shown_threshold.partition(".")
+        places = max(len(decimals) if point and "e" not in decimals else 0, 6 - len(str(int(value)))) + 1
+    for p in range(min(places, _MOST_PLACES), _MOST_PLACES + 1):
+        new_value = _fixed(value, p)
+        new_threshold = shown_threshold if exact_threshold else _fixed(threshold, p)
+        if _order(Fraction(new_value), Fraction(new_threshold)) == _order(value, threshold):
+            break
+    else:
+        new_value = f"just {'under' if value < threshold else 'over'} {new_threshold}"
+    # each text is its number followed by a unit, the value's perhaps after "at least "
+    return value_text.replace(shown_value, new_value, 1), threshold_text.replace(shown_threshold, new_threshold, 1)
+
+
+def _order(a: Fraction, b: Fraction) -> int:
+    return (a > b) - (a < b)
+
+
+def _places(value: Fraction) -> int | None:
+    """Decimal places of the value's exact decimal form, None if it has none (a third)."""
+    den, twos, fives = value.denominator, 0, 0
+    while den % 2 == 0:
+        den, twos = den // 2, twos + 1
+    while den % 5 == 0:
+        den, fives = den // 5, fives + 1
+    return max(twos, fives) if den == 1 else None
+
+
+def _fixed(value: Fraction, places: int) -> str:
+    """The value rounded (half to even) to so many decimal places, without trailing zeros."""
+    scaled = round(value * 10**places)
+    digits = str(abs(scaled)).rjust(places + 1, "0")
+    text = f"{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".") if places else digits
+    return ("-" if scaled < 0 else "") + text
 
 
 @dataclass
@@ -128,7 +202,7 @@ class Result:
             return []
         decisive = basis.verdict.decisive
         evaluated = [basis.condition(i, self.as_of) for i in range(len(basis.program.comparisons))]
-        return [_view(owner, evaluated[i], (owner, i) in decisive) for owner, i in basis.program.owners]
+        return [_view(owner, evaluated[i], (owner, i) in decisive, self.as_of) for owner, i in basis.program.owners]
 
     @property
     def decisive(self) -> list[ConditionView]:
@@ -154,7 +228,9 @@ class Result:
             deciding = self.decisive
         else:  # only the decisive views: the common case builds no others
             deciding = [
-                _view(o, basis.condition(i, self.as_of), True) for o, i in basis.program.owners if (o, i) in decisive
+                _view(o, basis.condition(i, self.as_of), True, self.as_of)
+                for o, i in basis.program.owners
+                if (o, i) in decisive
             ]
         if not deciding:
             return head

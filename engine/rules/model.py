@@ -8,10 +8,10 @@ A condition is written as text, `tpp >= 4800`, `memory_bandwidth < 6500 GB/s`, `
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from ..metrics.definitions import MetricDef
 
@@ -23,6 +23,34 @@ _COMPARISON = re.compile(
     r"^\s*(?P<metric>[a-z_][a-z0-9_]*)\s*(?P<op>>=|<=|==|!=|>|<|\bin\b|\bmatches\b)\s*(?P<rhs>.+?)\s*$"
 )
 _CLAUSE_REF = re.compile(r"^\s*clause\s+(?P<id>\S+)\s*$")
+
+# all / any / not may nest this deep; deeper trees are written as clauses that refer to each other
+MAX_CONDITION_DEPTH = 64
+MAX_CLAUSES = 10_000  # clauses in one round
+
+
+def _strict_date(raw: Any) -> date:
+    """A day as a YAML date or ISO text (2023-11-17); never a number (pydantic would read 0 as 1970-01-01)."""
+    if isinstance(raw, datetime):
+        raise ValueError(f"a date is a day (YYYY-MM-DD), not a moment: {raw.isoformat()}")  # noqa: TRY004
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw.strip()):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            raise ValueError(f"{raw!r} is not a day of the calendar") from None
+    raise ValueError(f"a date is written YYYY-MM-DD (e.g. 2023-11-17), got {raw!r}")
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank: a rule file has to say this")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_strict_date)]
+Text = Annotated[str, AfterValidator(_not_blank)]  # required text: empty or only spaces is refused
 
 
 class _Strict(BaseModel):
@@ -81,8 +109,13 @@ class NotOf(_Strict):
 Condition = ComparisonText | ClauseRef | AllOf | AnyOf | NotOf
 
 
-def parse_condition(raw: Any) -> Condition:
+def parse_condition(raw: Any, depth: int = 0) -> Condition:
     """A condition tree from its YAML form; raises ValueError with the offending text."""
+    if depth > MAX_CONDITION_DEPTH:
+        raise ValueError(
+            f"conditions nest more than {MAX_CONDITION_DEPTH} levels deep (all/any/not); write the inner part as a "
+            "clause of its own and refer to it with `clause ID`"
+        )
     if isinstance(raw, (ComparisonText, ClauseRef, AllOf, AnyOf, NotOf)):
         return raw
     if isinstance(raw, str):
@@ -101,10 +134,10 @@ def parse_condition(raw: Any) -> Condition:
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
                 raise ValueError(f"`{key}` takes a non-empty list of conditions")
-            children = [parse_condition(v) for v in value]
+            children = [parse_condition(v, depth + 1) for v in value]
             return AllOf(all=children) if key == "all" else AnyOf(any=children)
         if key == "not":
-            return NotOf(**{"not": parse_condition(value)})
+            return NotOf(**{"not": parse_condition(value, depth + 1)})
     raise ValueError(
         f"a condition is text (`tpp >= 4800`, `clause X`) or a mapping with one of all/any/not, got {raw!r}"
     )
@@ -126,30 +159,30 @@ def condition_text(condition: Condition) -> str:
 
 
 class RuleSource(_Strict):
-    title: str
+    title: Text
     url: str | None = None
     confidence: str | None = None
     note: str | None = None
 
 
 class Dates(_Strict):
-    announced: date | None = None
-    published: date | None = None
-    effective: date
-    compliance: date | None = None
-    ends: date | None = Field(None, description="first day the round no longer applies (superseded or lapsed)")
+    announced: Day | None = None
+    published: Day | None = None
+    effective: Day
+    compliance: Day | None = None
+    ends: Day | None = Field(None, description="first day the round no longer applies (superseded or lapsed)")
 
 
 class Enforcement(_Strict):
-    since: date
+    since: Day
     status: Literal["enforced", "not-enforced"]
     note: str | None = None
 
 
 class Amendment(_Strict):
-    date: date
-    citation: str
-    summary: str
+    date: Day
+    citation: Text
+    summary: Text
 
 
 class Destinations(_Strict):
@@ -165,9 +198,9 @@ class Destinations(_Strict):
 
 class Outcome(_Strict):
     status: Literal["controlled", "review"] | None = None
-    classification: str | None = None
-    license_exception: str | None = None
-    license_review: str | None = None
+    classification: Text | None = None
+    license_exception: Text | None = None
+    license_review: Text | None = None
 
     @model_validator(mode="after")
     def _says_something(self) -> Outcome:
@@ -179,12 +212,29 @@ class Outcome(_Strict):
 
 
 class Clause(_Strict):
-    id: str = Field(min_length=1)
+    id: Text
     when: Condition
-    text: str = Field(min_length=1, description="the rule text this clause encodes, quoted")
+    text: Text = Field(description="the rule text this clause encodes, quoted")
     outcome: Outcome | None = None
     confidence: str | None = None
     note: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _usable_id(cls, value: str) -> str:
+        if value.startswith("$"):
+            raise ValueError(
+                f"clause id {value!r} is reserved: ids starting with '$' name the engine's own nodes "
+                "($scope, $controlled, $review); choose another id"
+            )
+        if "/" in value:
+            raise ValueError(
+                f"clause id {value!r} contains '/', which marks the clauses an overlay imports from its base round "
+                "(us-2023-10/3A090.a); choose another id"
+            )
+        if re.search(r"\s", value):
+            raise ValueError(f"clause id {value!r} contains a space, so `clause ID` could not refer to it")
+        return value
 
     @field_validator("when", mode="before")
     @classmethod
@@ -196,7 +246,7 @@ class Parameter(_Strict):
     """A threshold that changes over time within a round (OpenFisca-style dated values)."""
 
     dimension: str
-    values: dict[date, str] = Field(min_length=1)
+    values: dict[Day, str] = Field(min_length=1)
     description: str | None = None
 
     @field_validator("values", mode="before")
@@ -209,7 +259,7 @@ class Parameter(_Strict):
 
 class Scope(_Strict):
     when: Condition
-    text: str
+    text: Text
 
     @field_validator("when", mode="before")
     @classmethod
@@ -221,28 +271,28 @@ class RoundFile(_Strict):
     """One control round, as a rule file declares it."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]*$")
-    title: str
-    instrument: str
-    citation: str
+    title: Text
+    instrument: Text
+    citation: Text
     provenance: Provenance
     confidence: str | None = None
     dates: Dates
     enforcement: list[Enforcement] = []
     applied_by_default: bool = True
-    supersedes: list[str] = []
-    superseded_by: str | None = None
+    supersedes: list[Text] = []
+    superseded_by: Text | None = None
     amendments: list[Amendment] = []
     destinations: Destinations
     addressees: list[str] = Field([], description="for is-informed letters: the companies that received them")
     catch_only: bool = Field(
         False, description="the round only catches chips (e.g. letters): a chip it does not catch is not addressed"
     )
-    overlays: str | None = Field(None, description="a round whose decision this round refines (policy overlay)")
-    default_license_review: str | None = None
+    overlays: Text | None = Field(None, description="a round whose decision this round refines (policy overlay)")
+    default_license_review: Text | None = None
     applies_to: Scope | None = None
     parameters: dict[str, Parameter] = {}
     derived: dict[str, MetricDef] = {}
-    clauses: list[Clause] = Field(min_length=1)
+    clauses: list[Clause] = Field(min_length=1, max_length=MAX_CLAUSES)
     sources: list[RuleSource] = Field(min_length=1)
     notes: str | None = None
 

@@ -9,10 +9,11 @@ base round's nodes under `<base id>/`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from ..core.logic import Status, Tri
 from ..metrics.definitions import MetricDef
@@ -83,31 +84,63 @@ def references(node: Node) -> set[str]:
     return {n.target for n in walk(node) if isinstance(n, RefNode)}
 
 
+def _rebuild(node: Node, leaf: Callable[[Node], Any], branch: Callable[[Node, list[Any]], Any]) -> Any:
+    """Fold a tree bottom-up with an explicit stack (no recursion limit): leaf(node) for a node without children,
+    branch(node, folded children) for the others."""
+    result: list[Any] = []
+    stack: list[tuple[Node, bool]] = [(node, False)]
+    while stack:
+        current, expanded = stack.pop()
+        subs = children(current)
+        if not subs:
+            result.append(leaf(current))
+        elif expanded:
+            folded = result[len(result) - len(subs) :]
+            del result[len(result) - len(subs) :]
+            result.append(branch(current, folded))
+        else:
+            stack.append((current, True))
+            stack.extend((sub, False) for sub in reversed(subs))
+    return result[0]
+
+
 def renamed(node: Node, prefix: str) -> Node:
     """The same tree with every clause reference moved under an imported round's prefix."""
-    if isinstance(node, RefNode):
-        return RefNode(prefix + node.target)
-    if isinstance(node, AllNode):
-        return AllNode(tuple(renamed(c, prefix) for c in node.children))
-    if isinstance(node, AnyNode):
-        return AnyNode(tuple(renamed(c, prefix) for c in node.children))
-    if isinstance(node, NotNode):
-        return NotNode(renamed(node.child, prefix))
-    return node
+
+    def leaf(n: Node) -> Node:
+        return RefNode(prefix + n.target) if isinstance(n, RefNode) else n
+
+    def branch(n: Node, subs: list[Any]) -> Node:
+        if isinstance(n, AllNode):
+            return AllNode(tuple(subs))
+        if isinstance(n, AnyNode):
+            return AnyNode(tuple(subs))
+        return NotNode(subs[0])
+
+    return _rebuild(node, leaf, branch)  # type: ignore[no-any-return]
 
 
-def shape(node: Node) -> str:
-    """A node as compact text, for structural keys and messages: `all(c0,not(c1),@3A090.a)`."""
+def _leaf_shape(node: Node) -> str:
     if isinstance(node, CmpNode):
         return f"c{node.index}"
     if isinstance(node, RefNode):
         return f"@{node.target}"
     if isinstance(node, ConstNode):
         return str(node.value)
+    name = "all" if isinstance(node, AllNode) else "any"  # an empty all/any (never compiled from a rule file)
+    return f"{name}()"
+
+
+def _branch_shape(node: Node, subs: list[Any]) -> str:
     if isinstance(node, NotNode):
-        return f"not({shape(node.child)})"
+        return f"not({subs[0]})"
     name = "all" if isinstance(node, AllNode) else "any"
-    return f"{name}({','.join(shape(c) for c in node.children)})"
+    return f"{name}({','.join(subs)})"
+
+
+def shape(node: Node) -> str:
+    """A node as compact text, for structural keys and messages: `all(c0,not(c1),@3A090.a)`."""
+    return _rebuild(node, _leaf_shape, _branch_shape)  # type: ignore[no-any-return]
 
 
 # --- comparisons and outcomes -----------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,22 +43,85 @@ class RuleSet:
         return [p.round.id for p in self if p.round.applied_by_default]
 
 
+# Rule files are YAML under either of its registered extensions, as spec sheets are: a round saved as `.yml` beside
+# the `.yaml` ones is read, not silently left out of the answer.
+SUFFIXES = (".yaml", ".yml")
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """The folder's YAML files, each checked to be a regular file by its status alone: a FIFO, device or folder
+    named `*.yaml` is refused here, never opened (opening a FIFO waits for a writer)."""
+    try:
+        entries = sorted(p for p in folder.iterdir() if p.suffix.lower() in SUFFIXES)
+    except OSError:
+        return []
+    files = []
+    for path in entries:
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            raise RuleFileError(str(path), None, f"cannot read file: {exc.strerror or exc}") from None
+        if not stat.S_ISREG(mode):
+            what = "a folder" if stat.S_ISDIR(mode) else "a pipe" if stat.S_ISFIFO(mode) else "a special file"
+            raise RuleFileError(str(path), None, f"not a regular file ({what}); a rules folder holds rule files")
+        files.append(path)
+    return files
+
+
 def round_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+    return [p for p in _yaml_files(folder) if not p.name.startswith("_")]
+
+
+def metrics_file(folder: Path) -> Path | None:
+    """The folder's own metric definitions (`_metrics.yaml`, or `.yml`), if it has them."""
+    found = [p for p in _yaml_files(folder) if p.stem == "_metrics"]
+    if len(found) > 1:
+        raise RuleFileError(str(found[1]), None, f"the metric definitions are also in {found[0]}; keep one file")
+    return found[0] if found else None
 
 
 def input_files(folder: Path) -> list[Path]:
     """Every file a rule set is read from: the folder's rule files and the metric definitions it uses."""
-    metrics_file = folder / "_metrics.yaml"
-    return [*round_files(folder), metrics_file if metrics_file.exists() else paths.rules_dir() / "_metrics.yaml"]
+    return [*round_files(folder), metrics_file(folder) or paths.rules_dir() / "_metrics.yaml"]
 
 
 def definitions_of(folder: Path) -> Definitions:
     """A folder's `_metrics.yaml` (the shipped definitions where it has none), checked."""
-    metrics_file = folder / "_metrics.yaml"
-    definitions = load_definitions(metrics_file if metrics_file.exists() else None)
-    check_readers(definitions, str(metrics_file))
+    own = metrics_file(folder)
+    definitions = load_definitions(own)
+    check_readers(definitions, str(own or folder / "_metrics.yaml"))
     return definitions
+
+
+def _shipped_ids() -> set[str]:
+    """The shipped rounds, by file name (each is named after its id): what a copied round may still supersede."""
+    return {p.stem for p in round_files(paths.rules_dir())}
+
+
+def _check_succession(rounds: dict[str, tuple[RoundFile, str]]) -> None:
+    """`supersedes` and `superseded_by` name rounds that exist: in this folder, or shipped (a what-if folder may
+    hold a copy of one round, which still supersedes the shipped round before it)."""
+    known = set(rounds) | _shipped_ids()
+    listed = ", ".join(sorted(known))
+    for rule, source in rounds.values():
+        named = [(f"supersedes[{i}]", r) for i, r in enumerate(rule.supersedes)]
+        if rule.superseded_by is not None:
+            named.append(("superseded_by", rule.superseded_by))
+        for field, other in named:
+            if other not in known:
+                raise RuleFileError(
+                    source,
+                    field,
+                    f"no round {other!r} in this folder or the shipped rules{_close(other, sorted(known))} "
+                    f"(known: {listed})",
+                )
+            if other == rule.id:
+                raise RuleFileError(source, field, f"round {other!r} cannot supersede itself")
+
+
+def _close(name: str, known: list[str]) -> str:
+    match = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+    return f"; did you mean {match[0]!r}?" if match else ""
 
 
 def load_ruleset(folder: Path) -> RuleSet:
@@ -70,6 +135,7 @@ def load_ruleset(folder: Path) -> RuleSet:
         if rule.id in rounds:
             raise RuleFileError(str(file), "id", f"round {rule.id!r} is also defined in {rounds[rule.id][1]}")
         rounds[rule.id] = (rule, str(file))
+    _check_succession(rounds)
     programs: dict[str, Program] = {}
 
     def build(round_id: str, chain: tuple[str, ...] = ()) -> Program:
