@@ -118,3 +118,42 @@ def test_a_dated_threshold_changes_on_its_date_not_the_day_after():
     line = Comparison("transistors >= $t", "transistors", ">=", "dimensionless", "number", None, "t", steps)
     days = [date(2025, 1, 16), date(2026, 12, 31), date(2027, 1, 1)]
     assert [threshold_on(line, d) for d in days] == [30 * 10**9, 30 * 10**9, 35 * 10**9]
+
+
+def test_an_accelerator_listing_only_fp32_has_its_tpp_as_a_lower_bound_and_is_not_cleared_by_it():
+    from datetime import date
+
+    from exportctl import Engine, Status
+
+    engine = Engine(backend="python")
+    only_fp32 = {
+        "name": "G",
+        "vendor": "V",
+        "datacenter": True,
+        "die_area": "600 mm^2",
+        "throughput": {"fp32": "14.4 TFLOPS"},
+    }
+    (result,) = engine.classify(only_fp32, ["us-2023-10"], date(2026, 1, 1))
+    # 14.4 x 32 = 460.8 decides nothing: the usual fp16/int8 matrix rate could be far higher
+    assert result.status == Status.INDETERMINATE and "tpp" in result.missing
+    assert any("throughput lists only fp32" in w and "at least 460.8" in w for w in result.warnings)
+    big = {**only_fp32, "throughput": {"fp32": "200 TFLOPS"}}  # 6400: the lower bound alone passes 4800
+    (caught,) = engine.classify(big, ["us-2023-10"], date(2026, 1, 1))
+    assert (caught.status, caught.classification) == (Status.CONTROLLED, "3A090.a")
+
+
+def test_the_tpp_lower_bound_is_not_applied_where_a_matrix_rate_or_a_published_tpp_is_given():
+    from datetime import date
+
+    from exportctl import Engine, Status
+
+    engine = Engine(backend="python")
+    base = {"name": "G", "vendor": "V", "datacenter": True, "die_area": "600 mm^2"}
+    with_fp16 = {**base, "throughput": {"fp32": "14.4 TFLOPS", "fp16": "28.8 TFLOPS"}}
+    published = {**base, "throughput": {"fp32": "14.4 TFLOPS"}, "tpp": 460.8}
+    memory_part = {"name": "M", "vendor": "V", "kind": "memory", "package_area": "121 mm^2"}
+    for chip in (with_fp16, published):
+        (result,) = engine.classify(chip, ["us-2023-10"], date(2026, 1, 1))
+        assert result.status == Status.NOT_CONTROLLED and not any("lists only" in w for w in result.warnings)
+    (memory,) = engine.classify(memory_part, ["us-2024-12"], date(2026, 1, 1))
+    assert not any("lists only" in w for w in memory.warnings)

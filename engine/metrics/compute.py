@@ -109,6 +109,19 @@ def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricVa
             return MetricValue("tpp", None, "dimensionless")
         return MetricValue("tpp", published, "dimensionless", f"published tpp {spec.tpp}")
     derived, basis = best
+    listed = spec.throughput or {}
+    usual = definitions.tpp_usually_from
+    if (
+        published is None
+        and spec.kind == "accelerator"
+        and usual
+        and not any(key in usual or entry.bits is not None for key, entry in listed.items())
+    ):
+        out.warnings.append(
+            f"throughput lists only {', '.join(listed)}: an accelerator's highest TPP usually comes from one of "
+            f"{', '.join(usual)}, which this sheet does not give; TPP is counted as at least {format_number(derived)}"
+        )
+        return MetricValue("tpp", None, "dimensionless", f"{basis} (a lower bound)", lower=derived)
     if published is not None and derived and abs(published - derived) > definitions.tolerance * derived:
         share = abs(published - derived) / derived * 100
         out.warnings.append(
@@ -149,9 +162,13 @@ def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> Met
     operands = [values[o] for o in metric.operands]
     if metric.divide is not None:
         top, bottom = operands
-        if isinstance(top.value, Fraction) and isinstance(bottom.value, Fraction) and bottom.value > 0:
-            basis = f"{top.name} {top.display()} / {bottom.name} {bottom.display()}"
+        exact_bottom = isinstance(bottom.value, Fraction) and bottom.value > 0
+        basis = f"{top.name} {top.display()} / {bottom.name} {bottom.display()}"
+        if isinstance(top.value, Fraction) and exact_bottom:
             return MetricValue(name, top.value / bottom.value, metric.dimension, basis)
+        if top.value is None and top.lower is not None and exact_bottom:
+            # a lower bound over an exact, positive divisor is a lower bound of the quotient
+            return MetricValue(name, None, metric.dimension, basis, lower=top.lower / bottom.value)  # type: ignore[operator]
         return MetricValue(name, None, metric.dimension)
     known = [o.value for o in operands if isinstance(o.value, Fraction)]
     partial = sum((o.lower for o in operands if o.value is None and o.lower is not None), Fraction(0))

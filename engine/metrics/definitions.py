@@ -116,7 +116,17 @@ class Definitions(BaseModel):
     )
     host_links: tuple[str, ...]
     tpp_published_tolerance: Annotated[str, BeforeValidator(_as_text), AfterValidator(_tolerance)]
+    tpp_usually_from: tuple[str, ...] = Field(
+        (), description="operation types an accelerator's highest TPP usually comes from (see _metrics.yaml)"
+    )
     metrics: dict[str, MetricDef]
+
+    @model_validator(mode="after")
+    def _usual_operations_are_known(self) -> Definitions:
+        unknown = [key for key in self.tpp_usually_from if key not in self.bit_lengths]
+        if unknown:
+            raise ValueError(f"tpp_usually_from names operation types with no bit length: {', '.join(unknown)}")
+        return self
 
     @property
     def sparse_factor(self) -> Fraction:
