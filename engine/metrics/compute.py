@@ -162,13 +162,13 @@ def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> Met
     operands = [values[o] for o in metric.operands]
     if metric.divide is not None:
         top, bottom = operands
-        exact_bottom = isinstance(bottom.value, Fraction) and bottom.value > 0
+        divisor = bottom.value if isinstance(bottom.value, Fraction) and bottom.value > 0 else None
         basis = f"{top.name} {top.display()} / {bottom.name} {bottom.display()}"
-        if isinstance(top.value, Fraction) and exact_bottom:
-            return MetricValue(name, top.value / bottom.value, metric.dimension, basis)
-        if top.value is None and top.lower is not None and exact_bottom:
+        if isinstance(top.value, Fraction) and divisor is not None:
+            return MetricValue(name, top.value / divisor, metric.dimension, basis)
+        if top.value is None and top.lower is not None and divisor is not None:
             # a lower bound over an exact, positive divisor is a lower bound of the quotient
-            return MetricValue(name, None, metric.dimension, basis, lower=top.lower / bottom.value)  # type: ignore[operator]
+            return MetricValue(name, None, metric.dimension, basis, lower=top.lower / divisor)
         return MetricValue(name, None, metric.dimension)
     known = [o.value for o in operands if isinstance(o.value, Fraction)]
     partial = sum((o.lower for o in operands if o.value is None and o.lower is not None), Fraction(0))
