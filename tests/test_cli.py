@@ -108,6 +108,36 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("zero-bits.yaml", "throughput.custom.bits: Input should be greater than 0"),
         ("deep-nesting.yaml", "YAML nested too deeply"),
         ("released-words.yaml", "released: expected a year (e.g. 2023) or a date (e.g. 2023-10-17), got 'next spring'"),
+        ("hex-tpp.yaml", "tpp: '0x12C0' is not a decimal number (hexadecimal); write the figure in decimal"),
+        ("base-60-tpp.yaml", "tpp: '80:00' is not a decimal number (base 60, as in a time of day)"),
+        ("grouped-digits.yaml", "transistors: '80_000_000_000' is not a decimal number (digits grouped with '_')"),
+        ("bytes-as-tpp.yaml", "tpp: expected a plain number with no unit (e.g. 2368), got a unit of capacity ('byte')"),
+        (
+            "radians-as-tpp.yaml",
+            "tpp: expected a plain number with no unit (e.g. 2368), got a unit of angle ('radian')",
+        ),
+        ("pi-as-tpp.yaml", "tpp: expected a plain number with no unit (e.g. 2368), got the unit 'pi'"),
+        ("bits-as-transistors.yaml", "transistors: expected a plain number with no unit (e.g. 2368), got a unit of"),
+        (
+            "percent-as-capacity.yaml",
+            "memory.capacity: expected a capacity (e.g. 96 GB), got 'percent', a plain number",
+        ),
+        (
+            "terahertz-as-bandwidth.yaml",
+            "memory.bandwidth: expected a bandwidth (e.g. 900 GB/s or 4.0 TB/s), got a unit of frequency (a clock",
+        ),
+        (
+            "clock-as-bandwidth.yaml",
+            "memory.bandwidth: expected a bandwidth (e.g. 900 GB/s or 4.0 TB/s), got a unit of",
+        ),
+        ("unit-power-bomb.yaml", "memory.bandwidth: unit 'GB/s*(ks/s)**100000000': '100000000' is not a power"),
+        ("unit-repeated-power.yaml", "raises second to the power -6; exportctl accepts whole powers up to 4"),
+        (
+            "long-integer.yaml",
+            "tpp: number too long (400 digits; at most 40): '9999999999999999999999999999999999999999...'",
+        ),
+        ("known-bits-override.yaml", "throughput.fp8.bits: fp8 is 8 bits in the rules' bit-length table, which a spec"),
+        ("boolean-bits.yaml", "throughput.custom.bits: expected a whole number of bits (e.g. 9), got true"),
     ],
 )
 def test_a_bad_sheet_gets_one_clear_error_exit_2_and_the_good_one_is_still_evaluated(capsys, name, fragment):

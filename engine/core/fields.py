@@ -54,7 +54,9 @@ def json_schema(dimension: str, unknown: bool = False) -> dict[str, Any]:
     """The JSON Schema of a quantity field (`exportctl schema`), for editors and other tools."""
     example = DIMENSIONS[dimension].example.split(" or ")[0]
     if dimension == "dimensionless":
-        schema: dict[str, Any] = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string"}]}
+        # a bare number only: a plain-number field takes no unit (not `600 byte`, `1528 pi` or `96 percent`)
+        text = {"type": "string", "pattern": r"^\s*[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"}
+        schema: dict[str, Any] = {"anyOf": [{"type": "number", "minimum": 0}, text]}
         schema["examples"] = [example]
     else:
         schema = {

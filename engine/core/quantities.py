@@ -18,6 +18,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from functools import cache, lru_cache
 from pathlib import Path
@@ -26,7 +27,8 @@ from typing import Any
 from .cache import cache_dir
 from .errors import QuantityError
 
-# Operations are their own dimension so a throughput can never be confused with a bandwidth.
+# Operations are their own dimension so a throughput can never be confused with a bandwidth. (Information is not
+# redefined here: pint's bit is a dimensionless base unit; the dimension check below counts it, see _base_dimensions.)
 UNIT_DEFINITIONS = (
     "operation = [computation] = op",
     "OPS = operation / second",
@@ -73,8 +75,10 @@ class _FactorCache:
             stamp = None
         if stamp is None:
             return
+        # a factor is only stored once its unit passed the dimension check: the table is part of the key
+        accepts = repr([(d.name, d.accepts) for d in DIMENSIONS.values()])
         key = hashlib.sha256(
-            f"{origin}|{stamp.st_size}|{stamp.st_mtime_ns}|{'|'.join(UNIT_DEFINITIONS)}".encode()
+            f"{origin}|{stamp.st_size}|{stamp.st_mtime_ns}|{'|'.join(UNIT_DEFINITIONS)}|{accepts}".encode()
         ).hexdigest()[:16]
         self.path = folder / f"units-{key}.json"
         try:
@@ -114,41 +118,73 @@ def _factors() -> _FactorCache:
     return _FactorCache()
 
 
+Dimensions = tuple[tuple[str, int], ...]
+
+
+def _dims(**powers: int) -> Dimensions:
+    return tuple(sorted(powers.items()))
+
+
 @dataclass(frozen=True)
 class Dimension:
-    """A physical kind of quantity, with the unit values are stored in."""
+    """A physical kind of quantity, the unit values are stored in, and the base dimensions a unit must have."""
 
     name: str
     canonical: str
     example: str
-
-    @property
-    def dimensionality(self) -> Any:
-        return _dimensionality(self.canonical)
+    accepts: Dimensions
 
 
+# The one table of what each kind of figure accepts, used for spec sheets and rule thresholds alike. The base
+# dimensions are pint's ([length], [time], our [computation]) plus the units pint counts as plain numbers: bit
+# (information), radian (angle) and count. pint alone would take `600 byte` as a TPP, `4 THz` as a bandwidth
+# (GB/s is 1/time to pint) or `96 percent` as a capacity; a plain number takes no unit at all.
 DIMENSIONS: dict[str, Dimension] = {
     d.name: d
     for d in (
-        Dimension("throughput", "TOPS", "296 TOPS or 148 TFLOPS"),
-        Dimension("bandwidth", "GB/s", "900 GB/s or 4.0 TB/s"),
-        Dimension("area", "mm^2", "814 mm^2 or 8.14 cm^2"),
-        Dimension("capacity", "GB", "96 GB"),
-        Dimension("bandwidth_density", "GB/s/mm^2", "2 GB/s/mm^2"),
-        Dimension("density", "1/mm^2", "5.92 (TPP per mm^2)"),
-        Dimension("dimensionless", "", "2368"),
+        Dimension("throughput", "TOPS", "296 TOPS or 148 TFLOPS", _dims(computation=1, time=-1)),
+        Dimension("bandwidth", "GB/s", "900 GB/s or 4.0 TB/s", _dims(information=1, time=-1)),
+        Dimension("area", "mm^2", "814 mm^2 or 8.14 cm^2", _dims(length=2)),
+        Dimension("capacity", "GB", "96 GB", _dims(information=1)),
+        Dimension("bandwidth_density", "GB/s/mm^2", "2 GB/s/mm^2", _dims(information=1, time=-1, length=-2)),
+        Dimension("density", "1/mm^2", "5.92 (TPP per mm^2)", _dims(length=-2)),
+        Dimension("dimensionless", "", "2368", _dims()),
     )
 }
 
+# Other dimensions a wrong unit often has, named for the message.
+_NAMED: dict[Dimensions, str] = {
+    _dims(time=-1): "frequency (a clock rate, not a data rate)",
+    _dims(angle=1): "angle",
+    _dims(time=1): "time",
+    _dims(length=1): "length",
+}
+
+# pint's dimensionless base units, and the dimension each stands for here
+_PLAIN_BASES = {"bit": "information", "radian": "angle", "count": "count"}
+
 _NUMBER = re.compile(r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)\s*(.*?)\s*$")
 _NONFINITE = re.compile(r"^\s*[+-]?(nan|inf|infinity)\b", re.IGNORECASE)
-# Anything beyond this many powers of ten is a typo or an attack, not a chip figure.
+# Numbers YAML 1.1 or a spreadsheet would read but a legal threshold must not be guessed from: the YAML reader
+# leaves them as text (engine/core/yamlsafe.py), and they are refused here by name.
+_NOT_DECIMAL = (
+    (re.compile(r"^\s*[+-]?0[xX][0-9a-fA-F]"), "hexadecimal"),
+    (re.compile(r"^\s*[+-]?0[oO][0-7]"), "octal"),
+    (re.compile(r"^\s*[+-]?0[bB][01]+\b"), "binary"),
+    (re.compile(r"^\s*[+-]?\d+(?::\d+)+"), "base 60, as in a time of day"),
+    (re.compile(r"^\s*[+-]?\d+(?:_\d+)+"), "digits grouped with '_'"),
+    (re.compile(r"^\s*[+-]?\d{1,3}(?:,\d{3})+(?!\d)"), "digits grouped with ','"),
+)
+# Bounds on the work one figure may cause. Anything beyond this many powers of ten, or digits, is a typo or an
+# attack, not a chip figure. A unit is a few symbols (GB/s/mm^2) with small whole powers; a long unit, or a huge
+# power such as (ks/s)**100000000, would make the exact conversion factor a number of millions of digits.
 _MAX_EXPONENT = 30
-
-
-@cache
-def _dimensionality(unit: str) -> Any:
-    return registry().parse_units(unit).dimensionality if unit else registry().dimensionless.dimensionality
+_MAX_DIGITS = 40
+_MAX_TEXT = 100
+_MAX_UNIT = 40
+_MAX_POWER = 4
+_LEADING_DIGITS = re.compile(r"\s*[+-]?(\d*)(?:\.(\d*))?")
+_UNIT_NUMBER = re.compile(r"(?<![A-Za-z_])\d[\d.]*(?:[eE][+-]?\d+)?")
 
 
 @lru_cache(maxsize=4096)
@@ -158,16 +194,51 @@ def conversion_factor(unit: str, dimension: str) -> Fraction:
     if cached is not None:
         return cached
     dim = DIMENSIONS[dimension]
+    _check_unit_text(unit)
     try:
         parsed = registry().parse_units(unit) if unit else registry().dimensionless
     except Exception as exc:  # pint raises several unrelated types for junk
         raise QuantityError(f"unknown unit {unit!r}") from exc
-    if parsed.dimensionality != dim.dimensionality:
-        got = describe_dimension(parsed.dimensionality)
-        raise QuantityError(f"expected {article(dim.name)} (e.g. {dim.example}), got a unit of {got} ({unit!r})")
+    for name, power in registry().Quantity(1, parsed).unit_items():
+        if power != int(power) or abs(power) > _MAX_POWER:
+            raise QuantityError(
+                f"unit {unit!r} raises {name} to the power {format_number(Fraction(power))}; "
+                f"exportctl accepts whole powers up to {_MAX_POWER}, such as the 2 in mm^2"
+            )
+    got = _base_dimensions(parsed)
+    if dimension == "dimensionless" and unit:
+        kind = f"a unit of {describe_dimension(got)} ({unit!r})" if got else f"the unit {unit!r}"
+        raise QuantityError(f"expected a plain number with no unit (e.g. {dim.example}), got {kind}")
+    if got != dim.accepts:
+        kind = f"a unit of {describe_dimension(got)} ({unit!r})" if got else f"{unit!r}, a plain number, not a unit"
+        raise QuantityError(f"expected {article(dim.name)} (e.g. {dim.example}), got {kind}")
     factor = Fraction(registry().Quantity(Fraction(1), parsed).to(dim.canonical or registry().dimensionless).magnitude)
     _factors().put(unit, dimension, factor)
     return factor
+
+
+def _check_unit_text(unit: str) -> None:
+    """Refuse a unit whose text alone could make pint's work unbounded, before pint reads it."""
+    if len(unit) > _MAX_UNIT:
+        raise QuantityError(f"unit too long ({len(unit)} characters; at most {_MAX_UNIT}): {_shown(unit)!r}")
+    for number in _UNIT_NUMBER.findall(unit):
+        if not (number.isdigit() and int(number) <= _MAX_POWER):
+            raise QuantityError(
+                f"unit {unit!r}: {number!r} is not a power exportctl accepts "
+                f"(whole numbers up to {_MAX_POWER}, such as the 2 in mm^2)"
+            )
+
+
+def _base_dimensions(unit: Any) -> Dimensions:
+    """The unit's base dimensions, counting pint's dimensionless base units (bit, radian, count) as their own."""
+    _, root = registry().get_root_units(unit)
+    powers: dict[str, int] = {}
+    for name, power in registry().Quantity(1, root).unit_items():
+        physical = dict(registry().get_dimensionality(name))
+        for base, times in physical.items() or [(_PLAIN_BASES.get(name, name), 1)]:
+            key = base.strip("[]")
+            powers[key] = powers.get(key, 0) + int(power * times)
+    return tuple(sorted((k, p) for k, p in powers.items() if p))
 
 
 def article(name: str) -> str:
@@ -176,28 +247,43 @@ def article(name: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def describe_dimension(dimensionality: Any) -> str:
+def describe_dimension(dims: Dimensions) -> str:
+    """A unit's base dimensions in words: one of our kinds, a common other one, or the powers themselves."""
     for dim in DIMENSIONS.values():
-        if dim.dimensionality == dimensionality:
+        if dim.accepts == dims:
             return dim.name.replace("_", " ")
-    return " * ".join(
-        name.strip("[]") + ("" if power == 1 else f"^{format_number(Fraction(power))}")
-        for name, power in dict(dimensionality).items()
-    )
+    if dims in _NAMED:
+        return _NAMED[dims]
+    order = ("computation", "information", "length", "time")  # so that m/s reads 'length * time^-1'
+    ranked = sorted(dims, key=lambda d: (d[1] < 0, order.index(d[0]) if d[0] in order else len(order), d[0]))
+    return " * ".join(name + ("" if power == 1 else f"^{power}") for name, power in ranked)
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 40 else text[:40] + "..."
 
 
 def parse_number(text: str) -> Fraction:
     """Exact value of decimal text such as '4.0', '1978.9' or '80e9'."""
-    match = _NUMBER.match(text)
+    _check_digits(text)
+    match = _NUMBER.match(text) if len(text) <= _MAX_TEXT else None
     if not match or match.group(2):
-        raise QuantityError(f"not a number: {text!r}")
+        raise QuantityError(f"not a number: {_shown(text)!r}")
     return _exact(match.group(1), text)
 
 
+def _check_digits(text: str) -> None:
+    match = _LEADING_DIGITS.match(text)
+    digits = len(match.group(1)) + len(match.group(2) or "") if match else 0
+    if digits > _MAX_DIGITS:
+        raise QuantityError(f"number too long ({digits} digits; at most {_MAX_DIGITS}): {_shown(text.strip())!r}")
+
+
 def _exact(number: str, text: str) -> Fraction:
+    _check_digits(number)
     _, _, exponent = number.lower().partition("e")
     if exponent and abs(int(exponent)) > _MAX_EXPONENT:
-        raise QuantityError(f"number out of range: {text!r}")
+        raise QuantityError(f"number out of range: {_shown(text)!r}")
     return Fraction(number)
 
 
@@ -218,6 +304,12 @@ def parse_quantity(value: object, dimension: str) -> Fraction:
         raise QuantityError(f"expected text such as {DIMENSIONS[dimension].example!r}, got {type(value).__name__}")
     if _NONFINITE.match(value):
         raise QuantityError(f"not a finite number: {value!r}")
+    _check_digits(value)
+    if len(value) > _MAX_TEXT:
+        raise QuantityError(f"too long for a figure ({len(value)} characters; at most {_MAX_TEXT}): {_shown(value)!r}")
+    for pattern, reason in _NOT_DECIMAL:
+        if pattern.match(value):
+            raise QuantityError(f"{value.strip()!r} is not a decimal number ({reason}); write the figure in decimal")
     match = _NUMBER.match(value)
     if not match:
         raise QuantityError(f"expected a number with a unit, such as {DIMENSIONS[dimension].example!r}, got {value!r}")
@@ -237,7 +329,11 @@ def format_number(value: Fraction, digits: int = 6) -> str:
     as_decimal = _terminating_decimal(value)
     if as_decimal is not None and len(as_decimal) <= digits + 6:
         return as_decimal
-    return f"{float(value):.{digits}g}"
+    shown = float(value) if abs(value) < 1e300 and (abs(value) > 1e-300) else None
+    if shown is None:  # beyond a float's range (which would raise OverflowError or show 0): decimal arithmetic
+        shown_decimal = Decimal(value.numerator) / Decimal(value.denominator)
+        return f"{shown_decimal:.{digits}g}"
+    return f"{shown:.{digits}g}"
 
 
 def _terminating_decimal(value: Fraction) -> str | None:

@@ -115,7 +115,10 @@ def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricVa
         published is None
         and spec.kind == "accelerator"
         and usual
-        and not any(key in usual or entry.bits is not None for key, entry in listed.items())
+        and not any(
+            key in usual or entry.bits is not None or definitions.bit_lengths[key] <= 16
+            for key, entry in listed.items()
+        )
     ):
         out.warnings.append(
             f"throughput lists only {', '.join(listed)}: an accelerator's highest TPP usually comes from one of "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,18 +40,74 @@ class LoadReport:
 
 
 def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[InputError]]:
-    """Spec-sheet files named by the paths (folders searched recursively, in a stable order)."""
+    """Spec-sheet files named by the paths (folders searched recursively, in a stable order).
+
+    A folder scan never drops an entry silently: what it cannot read or will not follow (a broken or looping
+    symbolic link, a link to a folder, a folder it may not list) is an error naming it. Links to folders are not
+    followed because they can loop or lead outside the folder; name the folder itself to read it. A sheet-named
+    entry that is not a regular file (a named pipe, a device) is listed, and refused when it is read.
+    """
     files: list[Path] = []
     errors: list[InputError] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES))
+            found: list[Path] = []
+            _scan(path, found, errors)
+            files.extend(sorted(found))
         elif path.exists():
             files.append(path)
+        elif path.is_symlink():
+            errors.append(_broken_link(path))
         else:
             errors.append(SpecSheetError(str(path), None, "no such file or folder"))
     return files, errors
+
+
+def _scan(folder: Path, files: list[Path], errors: list[InputError]) -> None:
+    """Add the sheet files under folder, and an error for each entry that cannot be read or followed."""
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda e: e.name)
+    except OSError as exc:
+        errors.append(SpecSheetError(str(folder), None, f"cannot read folder: {exc.strerror or exc}"))
+        return
+    for entry in entries:
+        path = folder / entry.name
+        try:
+            if entry.is_symlink():
+                if not path.exists():  # exists() follows the link: False for a missing target or a loop
+                    errors.append(_broken_link(path))
+                elif path.is_dir():
+                    target = os.readlink(path)
+                    errors.append(
+                        SpecSheetError(
+                            str(path),
+                            None,
+                            f"symbolic link to a folder ({target}), not followed in a folder scan; "
+                            "name the folder itself to read it",
+                        )
+                    )
+                elif path.suffix.lower() in SUFFIXES:
+                    files.append(path)
+            elif entry.is_dir():
+                _scan(path, files, errors)
+            elif path.suffix.lower() in SUFFIXES:
+                files.append(path)
+        except OSError as exc:
+            errors.append(SpecSheetError(str(path), None, f"cannot read: {exc.strerror or exc}"))
+
+
+def _broken_link(path: Path) -> InputError:
+    try:
+        target = os.readlink(path)
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return SpecSheetError(str(path), None, f"symbolic link loop ({target} leads back to itself)")
+        reason = "its target does not exist" if exc.errno == errno.ENOENT else (exc.strerror or str(exc))
+        return SpecSheetError(str(path), None, f"broken symbolic link to {target}: {reason}")
+    return SpecSheetError(str(path), None, "symbolic link changed while the folder was read")
 
 
 # The operation types a rule set knows, with their bit lengths (a rules folder's `_metrics.yaml` bit_lengths).
@@ -57,7 +115,12 @@ BitLengths = Mapping[str, int]
 
 
 def check_operations(spec: ChipSpec, source: str, bit_lengths: BitLengths) -> None:
-    """Every throughput entry needs a bit length, from the rule set's table or the entry itself."""
+    """Every throughput entry needs a bit length, from the rule set's table or the entry itself.
+
+    The table is part of the rules (TPP = TOPS x bit length), so a sheet may not give a known operation another
+    bit length: `fp8: {rate: 600 TOPS, bits: 4}` would halve the chip's TPP. Stating the rules' own value is
+    harmless and accepted.
+    """
     for key, rate in (spec.throughput or {}).items():
         if rate.bits is None and key not in bit_lengths:
             known = ", ".join(bit_lengths)
@@ -65,6 +128,13 @@ def check_operations(spec: ChipSpec, source: str, bit_lengths: BitLengths) -> No
                 source,
                 f"throughput.{key}",
                 f"unknown operation type {key!r} (known: {known}); for another operation write {{rate: ..., bits: N}}",
+            )
+        if rate.bits is not None and key in bit_lengths and rate.bits != bit_lengths[key]:
+            raise SpecSheetError(
+                source,
+                f"throughput.{key}.bits",
+                f"{key} is {bit_lengths[key]} bits in the rules' bit-length table, which a spec sheet cannot change "
+                f"(got bits: {rate.bits}); remove `bits`, or give a different operation its own name",
             )
 
 

@@ -32,6 +32,16 @@ class Rate(_Strict):
     def _short_form(cls, data: Any) -> Any:
         return data if isinstance(data, (dict, Rate)) else {"rate": data}
 
+    @field_validator("bits", mode="before")
+    @classmethod
+    def _not_a_boolean(cls, value: Any) -> Any:
+        # pydantic would read `bits: true` as 1 bit (and reports only ValueError as a field error)
+        if isinstance(value, bool):
+            raise ValueError(  # noqa: TRY004
+                f"expected a whole number of bits (e.g. 9), got {str(value).lower()}"
+            )
+        return value
+
     @classmethod
     def __get_pydantic_json_schema__(cls, core_schema: Any, handler: Any) -> dict[str, Any]:
         # the short form (just the rate) or the long form (an object)
