@@ -8,21 +8,20 @@ from __future__ import annotations
 import sys
 import time
 
-from exportctl import load_chips, load_rules
-from exportctl.classify import classify
-from exportctl.decision import Memo, make_backend
-from exportctl.resources import catalog_dir
+from exportctl import Engine, Tri
+from exportctl.core.paths import catalog_dir
+from exportctl.decision import make_backend
 
 
 def run(backend: str, repeats: int) -> None:
-    rules = load_rules()
-    chips = load_chips([catalog_dir()]).chips
-    memo = Memo(make_backend(backend))
+    engine = Engine(backend=backend)
+    memo = engine.memo
+    chips = engine.load_chips([catalog_dir()]).chips
     start = time.perf_counter()
     results = 0
     for _ in range(repeats):
         for chip in chips:
-            results += len(classify(chip, rules=rules, memo=memo))
+            results += len(engine.classify(chip))
     elapsed = time.perf_counter() - start
     print(
         f"{backend:14s} {results:6d} results in {elapsed:6.2f} s = {elapsed / results * 1e6:7.0f} us/result; "
@@ -33,10 +32,10 @@ def run(backend: str, repeats: int) -> None:
 def decide_only(backend: str, count: int) -> None:
     import random
 
-    program = load_rules()["us-2023-10"]
+    program = Engine(backend="python").rules["us-2023-10"]
     engine = make_backend(backend)
     chooser = random.Random(1)
-    patterns = [tuple(chooser.choice("TFU") for _ in program.comparisons) for _ in range(count)]
+    patterns = [tuple(chooser.choice(list(Tri)) for _ in program.comparisons) for _ in range(count)]
     start = time.perf_counter()
     for pattern in patterns:
         engine.decide(program, pattern)
