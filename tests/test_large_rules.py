@@ -74,6 +74,7 @@ SHAPES = {
     "any of 70": wide("any", 70),
     "all of 70": wide("all", 70),
     "a chain of 100 references": chain(100),
+    "a chain of 1,500 references": chain(1500),
     "200 clauses": many(200),
     "nesting 60 deep": nested(60),  # deeper is refused at load, with its own message (the stated limit is 64)
     "30 overlays": overlays(30),
