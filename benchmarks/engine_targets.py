@@ -276,9 +276,20 @@ def identity(base_env: dict[str, str], now_env: dict[str, str]) -> None:
         texts[name] = subprocess.run(
             [PY, "-c", SNAPSHOT, "chips"], env=env, cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
-    rows = len(json.loads(texts["now"]))
-    same = texts["now"] == texts["baseline"]
-    print(f"\nidentity: {rows} results and timelines on the whole catalog, field for field: {verdict(same)}")
+    now, base = json.loads(texts["now"]), json.loads(texts["baseline"])
+    same = sum(a == b for a, b in zip(now, base, strict=True))
+    print(f"\nidentity: {same} of {len(now)} results and timelines on the whole catalog equal field for field")
+    for a, b in zip(now, base, strict=True):  # what differs, to be said on purpose in the issue note
+        if a != b and isinstance(a, dict):
+            rows = a.get("rounds", [a])
+            fields = sorted(k for k in a if a.get(k) != b.get(k))
+            print(f"  differs: {a['chip']} {a['round']} {a.get('as_of', '')}: {', '.join(fields)}")
+            for inner, old in zip(rows, b.get("rounds", [b]), strict=False):
+                if inner != old:
+                    changed = sorted(k for k in inner if inner.get(k) != old.get(k))
+                    print(f"    {inner['round']}: {', '.join(changed)} ({old.get('status')} -> {inner.get('status')})")
+        elif a != b:
+            print(f"  differs: a timeline: {a} (was {b})")
 
 
 if __name__ == "__main__":
