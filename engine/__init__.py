@@ -9,10 +9,10 @@ Names are imported on first use, so `import exportctl` (and `exportctl --version
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ._version import __version__
+from .core import lazy
 
 _EXPORTS = {
     "ChipSpec": ".sheets.model",
@@ -46,12 +46,7 @@ if TYPE_CHECKING:
     from .sheets.model import ChipSpec
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'exportctl' has no attribute {name!r}")
+__getattr__ = lazy.exports(__name__, _EXPORTS, globals())
 
 
 def __dir__() -> list[str]:

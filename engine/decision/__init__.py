@@ -9,8 +9,9 @@ Names are imported on first use, so that asking which backends exist (`exportctl
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ..core import lazy
 
 _EXPORTS = {
     "Backend": ".backend",
@@ -26,10 +27,7 @@ if TYPE_CHECKING:
     from .verdict import Verdict
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(import_module(_EXPORTS[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy.exports(__name__, _EXPORTS, globals())
 
 
 __all__ = ["Backend", "Memo", "Verdict", "available_backends", "make_backend"]
