@@ -8,7 +8,7 @@ import pytest
 from exportctl import load_rules
 from exportctl.analysis.lint import _EPSILON, _samples, patterns
 
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, ROOT
 
 PROGRAM_FOLDER = FIXTURES / "rules" / "analysis"
 
@@ -65,3 +65,25 @@ def test_a_sample_never_calls_a_clause_unreachable_only_enumerating_every_combin
     check(program, str(path), limit=1)  # one sampled combination: no proof that the clause never holds
     with pytest.raises(RuleFileError, match="unreachable"):
         check(program, str(path))
+
+
+def test_an_overlap_that_appears_only_once_a_dated_line_moves_is_still_refused(tmp_path):
+    import shutil
+
+    from exportctl import Engine
+    from exportctl.core.errors import RuleFileError
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    shutil.copy(ROOT / "rules" / "_metrics.yaml", folder)
+    (folder / "r.yaml").write_text(
+        "id: r\ntitle: t\ninstrument: i\ncitation: c\nprovenance: published\n"
+        "dates: {effective: 2024-01-01}\ndestinations: {countries: [CN]}\nsources: [{title: s}]\n"
+        "parameters:\n  line: {dimension: dimensionless, values: {2024-01-01: '20', 2025-01-01: '10'}}\n"
+        "clauses:\n"
+        "  - {id: a, when: tpp >= $line, text: t, outcome: {status: controlled, classification: X}}\n"
+        "  - {id: b, when: tpp < 15, text: t, outcome: {status: controlled, classification: Y}}\n"
+    )
+    # with the line at 20 the clauses cannot both hold; from 2025 (line 10) both hold for tpp 10 to 15
+    with pytest.raises(RuleFileError, match=r"clauses\[1\] \(b\): overlaps clause 'a': both hold when tpp=10"):
+        Engine(folder, backend="python")

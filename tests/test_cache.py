@@ -116,3 +116,32 @@ def test_no_cache_folder_means_nothing_is_written(tmp_path, monkeypatch):
     Engine(rules_copy(tmp_path), backend="python").classify(sheet("nvidia/h20"), as_of=DAY)
     assert set(tmp_path.iterdir()) == before | {tmp_path / "rules"}
     assert cache.entry("rules", "x") is None
+
+
+def test_a_damaged_entry_is_a_miss_not_a_crash(tmp_path, cache_folder):
+    folder = rules_copy(tmp_path)
+    Engine(folder, backend="python")
+    for entry in cache_folder.glob("rules-*.pickle"):
+        entry.write_bytes(b"\x80\x05garbage that is not a pickle of anything")
+    (result,) = Engine(folder, backend="python").classify(sheet("nvidia/h20"), ["us-2025-04"], DAY)
+    assert result.status == Status.CONTROLLED
+
+
+def test_two_different_sets_of_files_never_share_a_content_key(tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    (one / "a").write_bytes(b"X\x00b\x00Y")  # one file whose bytes look like a name and a second file
+    (two / "a").write_bytes(b"X")
+    (two / "b").write_bytes(b"Y")
+    assert cache.content_key([one / "a"]) != cache.content_key([two / "a", two / "b"])
+
+
+def test_a_cached_unit_factor_never_lets_through_a_unit_the_checks_refuse(cache_folder):
+    from exportctl.core.errors import QuantityError
+
+    huge = "GB/s*(ks/s)**100000000"
+    quantities._factors().put(huge, "bandwidth", Fraction(1))  # as if an older release had stored it
+    quantities.conversion_factor.cache_clear()
+    with pytest.raises(QuantityError, match="is not a power exportctl accepts"):
+        quantities.conversion_factor(huge, "bandwidth")

@@ -149,3 +149,22 @@ def test_every_module_imports_only_from_its_own_layer_or_those_before_it():
                 if target and _layer(target) > _layer(here) and not here.startswith("__init__"):
                     wrong.append(f"{here} imports {target}")
     assert wrong == []
+
+
+def test_programs_whose_clause_ids_hold_separator_characters_never_share_a_structure_key(tmp_path):
+    head = (ROOT / "tests" / "fixtures" / "bad-rules" / "unknown-metric" / "round.yaml").read_text()
+    head = head[: head.index("clauses:")]
+    two = rules_copy(tmp_path, name="two")
+    (two / "r.yaml").write_text(
+        head + "clauses:\n  - {id: a, when: tpp >= 1, text: t}\n"
+        "  - {id: b, when: tpp >= 1, text: t, outcome: {status: controlled}}\n"
+    )
+    one = rules_copy(tmp_path, name="one")
+    (one / "r.yaml").write_text(
+        head + "clauses:\n  - {id: 'a=c0;b', when: tpp >= 1, text: t, outcome: {status: controlled}}\n"
+    )
+    keys = [
+        Engine(f, backend="python").rules.programs[next(iter(Engine(f, backend="python").rules.programs))].structure_key
+        for f in (two, one)
+    ]
+    assert keys[0] != keys[1]

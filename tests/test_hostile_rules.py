@@ -219,3 +219,26 @@ def test_a_round_derived_metric_may_not_take_a_sheet_metric_name(capsys, tmp_pat
     extra = "derived:\n  tpp: {dimension: dimensionless, sum: [transistors], description: not the tpp}\n"
     err = refused(capsys, round_file(tmp_path / "r", clause("a", "tpp >= 4800"), extra=extra))
     assert "derived.tpp: 'tpp' is read from spec sheets; a round cannot redefine it" in err
+
+
+def test_an_overlay_cannot_redefine_a_metric_its_base_compares(capsys, tmp_path):
+    import shutil
+
+    from exportctl.cli import main
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    for name in ("_metrics.yaml", "us-2023-10.yaml", "us-2026-01.yaml"):
+        shutil.copy(ROOT / "rules" / name, folder)
+    overlay = folder / "us-2026-01.yaml"
+    text = overlay.read_text()
+    assert "\nclauses:" in text and "\nderived:" not in text
+    derived = (
+        "\nderived:\n  performance_density:\n    dimension: density\n    description: redefined\n"
+        "    divide: [tpp, transistors]"
+    )
+    overlay.write_text(text.replace("\nclauses:", derived + "\nclauses:", 1))
+    code = main(["--rules", str(folder), "classify", str(ROOT / "chips/nvidia/h20.yaml")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "derived.performance_density: 'performance_density' is a metric the base round us-2023-10 compares" in err

@@ -346,3 +346,17 @@ def test_another_bit_length_for_a_known_operation_is_refused_naming_both():
             " or give a different operation its own name"
         ),
     )
+
+
+def test_a_folder_nested_deeper_than_python_s_recursion_limit_is_scanned(tmp_path):
+    import sys
+
+    from exportctl import Engine
+
+    deep = tmp_path
+    for _ in range(sys.getrecursionlimit() + 100):  # one level at a time (pathlib's own mkdir recurses)
+        deep = deep / "d"
+        deep.mkdir()
+    (deep / "x.yaml").write_text("name: X\nvendor: Y\ntpp: 100\n")
+    report = Engine(backend="python").load_chips([tmp_path])
+    assert [c.spec.name for c in report.chips] == ["X"] and report.errors == []

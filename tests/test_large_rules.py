@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 import shutil
 from datetime import date
@@ -124,3 +125,17 @@ def test_a_thousand_clauses_with_two_outcomes_that_overlap_are_still_refused(tmp
     )
     with pytest.raises(RuleFileError, match=r"clauses\[1001\] \(other\): overlaps clause 'out'"):
         Engine(folder(tmp_path, files), backend="python")
+
+
+@pytest.mark.skipif(not durable_available(), reason="durable-rules is not installed here")
+def test_a_clause_named_like_the_backend_s_lifted_nodes_decides_alike(tmp_path):
+    files = {
+        "r": HEAD.format(id="r")
+        + "clauses:\n"
+        + clause("a", "{any: [{all: [tpp >= 1, tpp >= 2]}, tpp >= 2e8]}", "{status: controlled}")
+        + clause("'~0'", "tpp >= 3")
+    }
+    engine = Engine(folder(tmp_path, files), backend="durable-rules")
+    program = engine.rules["r"]
+    for pattern in itertools.product(list(Tri), repeat=len(program.comparisons)):
+        assert engine.backend.decide(program, pattern) == KleeneBackend().decide(program, pattern)

@@ -152,8 +152,44 @@ def test_the_tpp_lower_bound_is_not_applied_where_a_matrix_rate_or_a_published_t
     with_fp16 = {**base, "throughput": {"fp32": "14.4 TFLOPS", "fp16": "28.8 TFLOPS"}}
     published = {**base, "throughput": {"fp32": "14.4 TFLOPS"}, "tpp": 460.8}
     memory_part = {"name": "M", "vendor": "V", "kind": "memory", "package_area": "121 mm^2"}
-    for chip in (with_fp16, published):
-        (result,) = engine.classify(chip, ["us-2023-10"], date(2026, 1, 1))
-        assert result.status == Status.NOT_CONTROLLED and not any("lists only" in w for w in result.warnings)
+    (result,) = engine.classify(with_fp16, ["us-2023-10"], date(2026, 1, 1))
+    assert result.status == Status.NOT_CONTROLLED and not any("lists only" in w for w in result.warnings)
+    (result,) = engine.classify(published, ["us-2023-10"], date(2026, 1, 1))  # the vendor's figure decides
+    assert result.status == Status.NOT_CONTROLLED and "tpp" not in result.missing
     (memory,) = engine.classify(memory_part, ["us-2024-12"], date(2026, 1, 1))
     assert not any("lists only" in w for w in memory.warnings)
+
+
+def test_restating_a_bit_length_or_naming_a_32_bit_operation_does_not_make_an_incomplete_tpp_exact():
+    from datetime import date
+
+    from exportctl import Engine, Status
+
+    engine = Engine(backend="python")
+    base = {"name": "G", "vendor": "V", "datacenter": True, "io": {"link": "900 GB/s"}}
+    for throughput in (
+        {"fp32": "100 TFLOPS"},
+        {"fp32": {"rate": "100 TFLOPS", "bits": 32}},
+        {"fp33": {"rate": "100 TFLOPS", "bits": 33}},
+    ):
+        (result,) = engine.classify({**base, "throughput": throughput}, ["us-2022-10"], date(2023, 1, 1))
+        assert result.status == Status.INDETERMINATE, throughput  # TPP at least 3200: 4800 could be reached
+
+
+def test_with_an_incomplete_rate_list_the_published_tpp_is_the_figure_used():
+    from datetime import date
+
+    from exportctl import Engine, Status
+
+    engine = Engine(backend="python")
+    chip = {
+        "name": "G",
+        "vendor": "V",
+        "datacenter": True,
+        "io": {"link": "900 GB/s"},
+        "throughput": {"fp32": "100 TFLOPS"},
+        "tpp": 5000,
+    }
+    (result,) = engine.classify(chip, ["us-2022-10"], date(2023, 1, 1))
+    assert result.status == Status.CONTROLLED  # the vendor's 5000, not the lower bound 3200 from fp32 alone
+    assert any("the published tpp 5000 is used" in w for w in result.warnings)

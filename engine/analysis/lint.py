@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Iterator
+from datetime import date
 from fractions import Fraction
 
 from ..conditions.compare import truth
@@ -24,6 +25,7 @@ from ..core.errors import RuleFileError
 from ..core.logic import Tri
 from ..decision.kleene import KleeneBackend
 from ..metrics.compute import MetricValue
+from ..rules.calendar import threshold_on
 from ..rules.program import Program
 
 _EPSILON = Fraction(1, 10**9)
@@ -69,21 +71,32 @@ WORK = 1_000_000
 Combination = tuple[dict[str, object], tuple[Tri, ...]]
 
 
-def _pattern(program: Program, chosen: dict[str, object], free: dict[int, Tri]) -> tuple[Tri, ...]:
+def epochs(program: Program) -> list[date | None]:
+    """The days on which the program's dated thresholds take each of their values (None: it has none)."""
+    days = sorted({since for c in program.comparisons for since, _ in c.dated})
+    return list(days) or [None]
+
+
+def _pattern(program: Program, chosen: dict[str, object], free: dict[int, Tri], epoch: date | None) -> tuple[Tri, ...]:
     pattern = []
     for i, c in enumerate(program.comparisons):
         if i in free:
             pattern.append(free[i])
             continue
         metric = MetricValue(c.metric, chosen[c.metric], c.dimension)  # type: ignore[arg-type]
-        threshold = c.threshold if c.parameter is None else c.dated[0][1]
+        threshold = c.threshold if epoch is None or c.parameter is None else threshold_on(c, epoch)
         pattern.append(truth(c, metric, threshold))
     return tuple(pattern)
 
 
-def combinations(program: Program, sample: int | None = None) -> Iterator[tuple[tuple[Tri, ...], dict[str, object]]]:
+def combinations(
+    program: Program, sample: int | None = None, epoch: date | None = None
+) -> Iterator[tuple[tuple[Tri, ...], dict[str, object]]]:
     """Condition patterns a chip can produce (a superset for text and derived metrics), with the values behind
-    them: every combination, or `sample` of them drawn with a seed taken from the program (the same every time)."""
+    them, with dated thresholds as they stand on `epoch` (default: their first value): every combination, or
+    `sample` of them drawn with a seed taken from the program (the same every time)."""
+    if epoch is None and any(c.dated for c in program.comparisons):
+        epoch = epochs(program)[0]
     samples = _samples(program)
     text = [i for i, c in enumerate(program.comparisons) if c.kind == "text"]
     metrics = list(samples)
@@ -91,7 +104,7 @@ def combinations(program: Program, sample: int | None = None) -> Iterator[tuple[
         for values in itertools.product(*(samples[m] for m in metrics)):
             chosen = dict(zip(metrics, values, strict=True))
             for text_values in itertools.product((Tri.T, Tri.F), repeat=len(text)):
-                yield _pattern(program, chosen, dict(zip(text, text_values, strict=True))), chosen
+                yield _pattern(program, chosen, dict(zip(text, text_values, strict=True)), epoch), chosen
         return
     # distinct combinations, by index in the product (mixed radix: text truths, then metrics' values, last fastest)
     radices = [2] * len(text) + [len(samples[m]) for m in metrics]
@@ -106,7 +119,7 @@ def combinations(program: Program, sample: int | None = None) -> Iterator[tuple[
         digits.reverse()
         free = {i: (Tri.T, Tri.F)[d] for i, d in zip(text, digits[: len(text)], strict=True)}
         chosen = {m: samples[m][d] for m, d in zip(metrics, digits[len(text) :], strict=True)}
-        yield _pattern(program, chosen, free), chosen
+        yield _pattern(program, chosen, free, epoch), chosen
 
 
 def patterns(program: Program) -> list[tuple[tuple[Tri, ...], dict[str, object]]]:
@@ -160,9 +173,10 @@ def check(program: Program, source: str, limit: int = 200_000) -> None:
     size = 2 ** sum(c.kind == "text" for c in program.comparisons)
     for values_of_metric in _samples(program).values():
         size *= len(values_of_metric)
-    affordable = max(1, WORK // max(1, len(program.nodes)))
+    days = epochs(program)  # a line that moves on a date is checked on each side of the move
+    affordable = max(1, WORK // max(1, len(program.nodes) * len(days)))
     sample = None if size <= min(limit, affordable) else min(limit, affordable)
-    for pattern, values in combinations(program, sample):
+    for pattern, values in (found for day in days for found in combinations(program, sample, day)):
         decided = backend.decide(program, pattern)
         holding = [c for c in own if decided[c] is Tri.T]
         reached.update(holding)

@@ -108,11 +108,14 @@ def _text(comparison: Comparison, threshold: Threshold) -> str:
 
 
 _FIXED: dict[tuple[str, str], str] = {}  # the same comparison text and dimension always read the same threshold
+_FIXED_LIMIT = 4096  # bounded: a long-running service sees what-if variants come and go
 
 
 def _fixed_text(key: str, dimension: str, threshold: Threshold) -> str:
     found = _FIXED.get((key, dimension))
     if found is None:
+        if len(_FIXED) >= _FIXED_LIMIT:
+            _FIXED.clear()
         found = _FIXED[(key, dimension)] = threshold_text(threshold, dimension)
     return found
 

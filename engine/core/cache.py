@@ -13,6 +13,7 @@ name of an entry.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pickle
 from collections.abc import Iterable
@@ -35,11 +36,28 @@ def cache_dir() -> Path | None:
     return Path(base) / "exportctl"
 
 
+# Libraries whose objects entries hold (pydantic models, pint's factors, durable-rules' verdicts) or whose reading
+# they depend on: a new release of one of them misses every entry, like a new release of exportctl.
+LIBRARIES = ("pydantic", "pydantic_core", "pint", "yaml", "durable")
+
+
+def _library_stamp(name: str) -> str:
+    spec = importlib.util.find_spec(name)  # finds the module without importing it
+    if spec is None or spec.origin is None:
+        return f"{name}:absent"
+    try:
+        stat = os.stat(spec.origin)
+    except OSError:
+        return f"{name}:unreadable"
+    return f"{name}:{spec.origin}:{stat.st_size}:{stat.st_mtime_ns}"
+
+
 @cache
 def code_stamp() -> str:
-    """A short hash of exportctl's version and of every one of its modules (size and modification time)."""
+    """A short hash of exportctl's version and every one of its modules (size and modification time), and of the
+    libraries its entries depend on."""
     package = Path(__file__).resolve().parent.parent
-    parts = [__version__]
+    parts = [__version__, *(_library_stamp(name) for name in LIBRARIES)]
     for path in sorted(package.rglob("*.py")):
         try:
             stat = path.stat()
@@ -50,10 +68,12 @@ def code_stamp() -> str:
 
 
 def content_key(files: Iterable[Path]) -> str:
-    """A short hash of the names and bytes of some files (a rules folder), for naming a cache entry."""
+    """A short hash of the names and bytes of some files (a rules folder), for naming a cache entry; each name and
+    content is prefixed with its length, so no two different sets of files share a key."""
     digest = hashlib.sha256()
     for path in files:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        name, data = path.name.encode(), path.read_bytes()
+        digest.update(b"%d:%s%d:%s" % (len(name), name, len(data), data))
     return digest.hexdigest()[:16]
 
 
@@ -70,8 +90,8 @@ def load(kind: str, key: str) -> Any | None:
         return None
     try:
         with path.open("rb") as stream:
-            return pickle.load(stream)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError, ValueError):
+            return pickle.load(stream)  # our own entry, named by content and code stamp (see above)
+    except Exception:  # noqa: BLE001 - a damaged or foreign entry is a miss: it is computed anew, never trusted
         return None
 
 

@@ -24,7 +24,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from .cache import cache_dir
+from .cache import cache_dir, code_stamp
 from .errors import QuantityError
 
 # Operations are their own dimension so a throughput can never be confused with a bandwidth. (Information is not
@@ -78,7 +78,7 @@ class _FactorCache:
         # a factor is only stored once its unit passed the dimension check: the table is part of the key
         accepts = repr([(d.name, d.accepts) for d in DIMENSIONS.values()])
         key = hashlib.sha256(
-            f"{origin}|{stamp.st_size}|{stamp.st_mtime_ns}|{'|'.join(UNIT_DEFINITIONS)}|{accepts}".encode()
+            f"{origin}|{stamp.st_size}|{stamp.st_mtime_ns}|{'|'.join(UNIT_DEFINITIONS)}|{accepts}|{code_stamp()}".encode()
         ).hexdigest()[:16]
         self.path = folder / f"units-{key}.json"
         try:
@@ -190,11 +190,11 @@ _UNIT_NUMBER = re.compile(r"(?<![A-Za-z_])\d[\d.]*(?:[eE][+-]?\d+)?")
 @lru_cache(maxsize=4096)
 def conversion_factor(unit: str, dimension: str) -> Fraction:
     """Exact factor taking a value in `unit` to the dimension's canonical unit."""
+    _check_unit_text(unit)  # before the cache too: an entry never lets through a unit these checks refuse
     cached = _factors().get(unit, dimension)
     if cached is not None:
         return cached
     dim = DIMENSIONS[dimension]
-    _check_unit_text(unit)
     try:
         parsed = registry().parse_units(unit) if unit else registry().dimensionless
     except Exception as exc:  # pint raises several unrelated types for junk

@@ -90,7 +90,7 @@ def flatten(nodes: dict[str, Node], width: int = WIDTH) -> list[tuple[str, Node]
     out: list[tuple[str, Node]] = []
 
     def lifted(node: Node) -> RefNode:
-        name = f"~{len(out)}"
+        name = f"$~{len(out)}"  # `$` ids are reserved for the engine: no clause can be named so
         out.append((name, node))
         return RefNode(name)
 
@@ -231,6 +231,7 @@ class DurableBackend:
                 return self._compiled[key]
             chain = flatten(program.nodes)
             ids = {nid: j for j, (nid, _) in enumerate(chain)}
+            assert len(ids) == len(chain), "a lifted node's name is also a program node's"
             blocks = []
             for start in range(0, len(chain), BLOCK):
                 end = min(start + BLOCK, len(chain))

@@ -40,9 +40,6 @@ class MetricValue:
 
     _text: str | None = field(default=None, init=False, repr=False, compare=False)
 
-    def display(self) -> str:
-        return self.text
-
     @property
     def text(self) -> str:
         """The value as shown in results (formatted once: a chip's metrics serve every round)."""
@@ -111,15 +108,22 @@ def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricVa
     derived, basis = best
     listed = spec.throughput or {}
     usual = definitions.tpp_usually_from
-    if (
-        published is None
-        and spec.kind == "accelerator"
-        and usual
+    incomplete = (
+        spec.kind == "accelerator"
+        and bool(usual)
         and not any(
-            key in usual or entry.bits is not None or definitions.bit_lengths[key] <= 16
+            key in usual or (entry.bits if entry.bits is not None else definitions.bit_lengths[key]) <= 16
             for key, entry in listed.items()
         )
-    ):
+    )
+    if incomplete and published is not None:
+        # the listed rates give only a lower bound; the vendor's own TPP is the figure that covers them all
+        out.warnings.append(
+            f"throughput lists only {', '.join(listed)} (TPP at least {format_number(derived)}); the published "
+            f"tpp {format_number(published)} is used"
+        )
+        return MetricValue("tpp", max(published, derived), "dimensionless", f"published tpp {spec.tpp}")
+    if incomplete:
         out.warnings.append(
             f"throughput lists only {', '.join(listed)}: an accelerator's highest TPP usually comes from one of "
             f"{', '.join(usual)}, which this sheet does not give; TPP is counted as at least {format_number(derived)}"
@@ -166,7 +170,7 @@ def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> Met
     if metric.divide is not None:
         top, bottom = operands
         divisor = bottom.value if isinstance(bottom.value, Fraction) and bottom.value > 0 else None
-        basis = f"{top.name} {top.display()} / {bottom.name} {bottom.display()}"
+        basis = f"{top.name} {top.text} / {bottom.name} {bottom.text}"
         if isinstance(top.value, Fraction) and divisor is not None:
             return MetricValue(name, top.value / divisor, metric.dimension, basis)
         if top.value is None and top.lower is not None and divisor is not None:
@@ -175,7 +179,7 @@ def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> Met
         return MetricValue(name, None, metric.dimension)
     known = [o.value for o in operands if isinstance(o.value, Fraction)]
     partial = sum((o.lower for o in operands if o.value is None and o.lower is not None), Fraction(0))
-    basis = " + ".join(f"{o.name} {o.display()}" for o in operands)
+    basis = " + ".join(f"{o.name} {o.text}" for o in operands)
     if len(known) == len(operands):
         return MetricValue(name, sum(known, Fraction(0)), metric.dimension, basis)
     return MetricValue(name, None, metric.dimension, basis, lower=sum(known, Fraction(0)) + partial)

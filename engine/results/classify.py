@@ -7,9 +7,8 @@ from datetime import date
 from ..conditions.compare import pattern
 from ..core.logic import Tri
 from ..decision.memo import Memo
-from ..metrics.compute import ChipMetrics, compute_metrics
+from ..metrics.compute import ChipMetrics
 from ..rules.program import Program
-from ..rules.ruleset import RuleSet
 from ..sheets.load import LoadedChip
 from .result import Basis, Result
 
@@ -48,9 +47,3 @@ def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metr
         warnings=list(metrics.warnings),
         basis=Basis(program, metrics, found, verdict),
     )
-
-
-def classify_chip(chip: LoadedChip, programs: list[Program], on: date, rules: RuleSet, memo: Memo) -> list[Result]:
-    """A chip under each of the programs, its metrics computed once for all of them."""
-    metrics = compute_metrics(chip.spec, rules.definitions)
-    return [evaluate_chip(p, chip, on, memo, metrics) for p in programs]

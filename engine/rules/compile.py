@@ -462,6 +462,14 @@ def _check_redefinitions(rule: RoundFile, definitions: Definitions, base: Progra
             raise RuleFileError(
                 source, f"derived.{name}", f"{name!r} is read from spec sheets; a round cannot redefine it"
             )
+        if base is not None:
+            # the base's clauses are imported as they are and would be computed with this formula instead
+            raise RuleFileError(
+                source,
+                f"derived.{name}",
+                f"{name!r} is a metric the base round {base.round.id} compares; an overlay cannot redefine it "
+                "(choose another name)",
+            )
         if (known.dimension, known.kind) != (metric.dimension, metric.kind):
             raise RuleFileError(
                 source,

@@ -124,7 +124,7 @@ def _leaf_shape(node: Node) -> str:
     if isinstance(node, CmpNode):
         return f"c{node.index}"
     if isinstance(node, RefNode):
-        return f"@{node.target}"
+        return f"@{node.target!r}"  # quoted: an id may hold any of the characters that separate the others
     if isinstance(node, ConstNode):
         return str(node.value)
     name = "all" if isinstance(node, AllNode) else "any"  # an empty all/any (never compiled from a rule file)
@@ -139,7 +139,7 @@ def _branch_shape(node: Node, subs: list[Any]) -> str:
 
 
 def shape(node: Node) -> str:
-    """A node as compact text, for structural keys and messages: `all(c0,not(c1),@3A090.a)`."""
+    """A node as compact, unambiguous text for structural keys: `all(c0,not(c1),@'3A090.a')`."""
     return _rebuild(node, _leaf_shape, _branch_shape)  # type: ignore[no-any-return]
 
 
@@ -197,8 +197,9 @@ class Program:
         Variants that move a legal line share it, and so share memoized verdicts and durable-rules rule sets.
         """
         parts = [
-            ";".join(f"{c.metric} {c.op} {c.kind}" for c in self.comparisons),
-            ";".join(f"{nid}={shape(node)}" for nid, node in self.nodes.items()),
+            # repr of tuples: every id quoted, so no two programs share an encoding (ids may hold ; = , ( and ))
+            repr([(c.metric, c.op, c.kind) for c in self.comparisons]),
+            repr([(nid, shape(node)) for nid, node in self.nodes.items()]),
             repr(
                 sorted(
                     (k, v.status, v.classification, v.license_exception, v.license_review)

@@ -64,16 +64,30 @@ def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Inpu
     return files, errors
 
 
-def _scan(folder: Path, files: list[Path], errors: list[InputError]) -> None:
-    """Add the sheet files under folder, and an error for each entry that cannot be read or followed."""
+def _listing(folder: Path, errors: list[InputError]) -> Iterator[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as listing:
             entries = sorted(listing, key=lambda e: e.name)
     except OSError as exc:
         errors.append(SpecSheetError(str(folder), None, f"cannot read folder: {exc.strerror or exc}"))
-        return
-    for entry in entries:
-        path = folder / entry.name
+        return iter(())
+    return iter(entries)
+
+
+def _scan(folder: Path, files: list[Path], errors: list[InputError]) -> None:
+    """Add the sheet files under folder, and an error for each entry that cannot be read or followed.
+
+    Folders are walked with an explicit stack (in the order a recursive walk would take), so no depth of
+    nesting can exhaust Python's recursion limit.
+    """
+    pending = [(folder, _listing(folder, errors))]
+    while pending:
+        parent, entries = pending[-1]
+        entry = next(entries, None)
+        if entry is None:
+            pending.pop()
+            continue
+        path = parent / entry.name
         try:
             if entry.is_symlink():
                 if not path.exists():  # exists() follows the link: False for a missing target or a loop
@@ -91,7 +105,7 @@ def _scan(folder: Path, files: list[Path], errors: list[InputError]) -> None:
                 elif path.suffix.lower() in SUFFIXES:
                     files.append(path)
             elif entry.is_dir():
-                _scan(path, files, errors)
+                pending.append((path, _listing(path, errors)))
             elif path.suffix.lower() in SUFFIXES:
                 files.append(path)
         except OSError as exc:
