@@ -353,10 +353,17 @@ def test_a_folder_nested_deeper_than_python_s_recursion_limit_is_scanned(tmp_pat
 
     from exportctl import Engine
 
+    levels = []
     deep = tmp_path
     for _ in range(sys.getrecursionlimit() + 100):  # one level at a time (pathlib's own mkdir recurses)
         deep = deep / "d"
         deep.mkdir()
+        levels.append(deep)
     (deep / "x.yaml").write_text("name: X\nvendor: Y\ntpp: 100\n")
-    report = Engine(backend="python").load_chips([tmp_path])
-    assert [c.spec.name for c in report.chips] == ["X"] and report.errors == []
+    try:
+        report = Engine(backend="python").load_chips([tmp_path])
+        assert [c.spec.name for c in report.chips] == ["X"] and report.errors == []
+    finally:  # removed bottom up: pytest's own clean-up (shutil.rmtree) recurses and would fail on this tree
+        (deep / "x.yaml").unlink()
+        for level in reversed(levels):
+            level.rmdir()
