@@ -329,28 +329,30 @@ def format_number(value: Fraction, digits: int = 6) -> str:
     as_decimal = _terminating_decimal(value)
     if as_decimal is not None and len(as_decimal) <= digits + 6:
         return as_decimal
-    shown = float(value) if abs(value) < 1e300 and (abs(value) > 1e-300) else None
-    if shown is None:  # beyond a float's range (which would raise OverflowError or show 0): decimal arithmetic
-        shown_decimal = Decimal(value.numerator) / Decimal(value.denominator)
-        return f"{shown_decimal:.{digits}g}"
-    return f"{shown:.{digits}g}"
+    # within about 2^±990 a float shows it; beyond (where float() raises OverflowError or shows 0), decimal arithmetic
+    # decides by integer bit lengths: a Fraction compared with a float would cost more than the formatting
+    magnitude = abs(value.numerator).bit_length() - value.denominator.bit_length()
+    if -990 < magnitude < 990:
+        return f"{float(value):.{digits}g}"
+    shown_decimal = Decimal(value.numerator) / Decimal(value.denominator)
+    return f"{shown_decimal:.{digits}g}"
 
 
 def _terminating_decimal(value: Fraction) -> str | None:
+    """The exact decimal of a value whose denominator has no prime factors but 2 and 5, else None."""
     den = value.denominator
-    twos = fives = 0
-    while den % 2 == 0:
-        den //= 2
-        twos += 1
+    twos = (den & -den).bit_length() - 1
+    den >>= twos
+    fives = 0
     while den % 5 == 0:
         den //= 5
         fives += 1
     if den != 1:
         return None
     places = max(twos, fives)
-    scaled = value * 10**places
+    scaled = value.numerator * 10**places // value.denominator  # exact: the denominator divides 10**places
     sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    digits = str(abs(scaled)).rjust(places + 1, "0")
     return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
 
 
