@@ -11,6 +11,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any
 
 from ..core.errors import RuleFileError
 from ..core.quantities import format_number, format_quantity
@@ -64,6 +65,8 @@ class ChipMetrics:
     values: dict[str, MetricValue]
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # comparisons already evaluated for this chip, by (comparison text, dimension, day): results/result.py
+    conditions: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, name: str) -> MetricValue:
         return self.values[name]

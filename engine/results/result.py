@@ -162,7 +162,16 @@ class Basis:
     verdict: Verdict
 
     def condition(self, index: int, on: date) -> ConditionResult:
-        return evaluate(self.program, self.metrics, on, self.pattern, index)
+        """Comparison `index` with its margin; a fixed comparison is evaluated once per chip and day, for every
+        round that has it (an overlay shares its base's), a dated one each time (`$line` may differ by round)."""
+        comparison = self.program.comparisons[index]
+        if comparison.parameter is not None:
+            return evaluate(self.program, self.metrics, on, self.pattern, index)
+        key = (comparison.key, comparison.dimension, on)
+        found = self.metrics.conditions.get(key)
+        if found is None:
+            found = self.metrics.conditions[key] = evaluate(self.program, self.metrics, on, self.pattern, index)
+        return found
 
 
 _HEADS = {
@@ -239,6 +248,7 @@ class Result:
         return f"{head}: {shown}{more}"
 
     def to_dict(self) -> dict[str, Any]:
+        conditions = [c.to_dict() for c in self.conditions]  # first: the explanation then reuses these views
         return {
             "chip": self.chip,
             "source": self.source,
@@ -249,7 +259,7 @@ class Result:
             "license_review": self.license_review,
             "applicable": self.applicable,
             "explanation": self.explanation,
-            "conditions": [c.to_dict() for c in self.conditions],
+            "conditions": conditions,
             "clauses": {k: str(v) for k, v in self.clauses.items()},
             "missing": self.missing,
             "citation": self.citation,
