@@ -13,7 +13,7 @@ from fractions import Fraction
 from functools import lru_cache
 
 from ..core.logic import Tri
-from ..core.quantities import format_quantity
+from ..core.quantities import format_number, format_quantity
 from ..metrics.compute import ChipMetrics, MetricValue
 from ..rules.calendar import threshold_on
 from ..rules.program import Comparison, Program, Threshold
@@ -30,6 +30,14 @@ class ConditionResult:
     value: MetricValue
     threshold: str
     margin: Fraction | None
+    _margin_text: str | None = None
+
+    @property
+    def margin_text(self) -> str | None:
+        """The margin as results show it, formatted once (a chip's result serves every round and clause)."""
+        if self._margin_text is None and self.margin is not None:
+            self._margin_text = format_number(self.margin, 6)
+        return self._margin_text
 
 
 def _order(op: str, value: Fraction, threshold: Fraction) -> bool:

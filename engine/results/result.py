@@ -42,6 +42,7 @@ class ConditionView:
     margin: Fraction | None
     basis: str
     decisive: bool
+    margin_text: str | None = field(default=None, repr=False, compare=False)  # the margin formatted, if known
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,7 +53,9 @@ class ConditionView:
             "threshold": self.threshold,
             "value": self.value,
             "holds": self.holds,
-            "margin": None if self.margin is None else format_number(self.margin, 6),
+            "margin": self.margin_text
+            if self.margin_text is not None
+            else (None if self.margin is None else format_number(self.margin, 6)),
             "basis": self.basis,
             "decisive": self.decisive,
         }
@@ -98,6 +101,7 @@ def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> Cond
         margin,
         metric.basis,
         decisive,
+        result.margin_text,
     )
 
 
