@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
+import signal
 
 import pytest
 from exportctl import Engine
@@ -93,11 +93,23 @@ def test_a_legitimate_alternation_still_matches(tmp_path):
     assert engine.classify(chip("H20"))[0].status.value == "not-controlled"
 
 
-def test_the_catastrophic_pattern_is_refused_at_load_before_any_long_name_is_tried(capsys, tmp_path):
-    start = time.monotonic()
+@pytest.fixture
+def hang_guard():
+    """Fail instead of hanging the suite: generous, so that it never depends on how fast the machine is."""
+
+    def expire(signum, frame):
+        raise AssertionError("still running after 120 s: the input was not bounded")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def test_the_catastrophic_pattern_is_refused_at_load_before_any_long_name_is_tried(capsys, tmp_path, hang_guard):
     err = refused(capsys, round_file(tmp_path / "r", clause("a", "name matches '(a+)+$'")))
     assert "bad pattern '(a+)+$': has a repeat inside a repeat (like (a+)+), which is not allowed" in err
-    assert time.monotonic() - start < 10
 
 
 @pytest.mark.parametrize(
@@ -115,12 +127,10 @@ def test_patterns_outside_the_safe_subset_are_refused(capsys, tmp_path, pattern,
     assert "clauses[0] (a).when: bad pattern" in err and fragment in err
 
 
-def test_a_bounded_pattern_stays_fast_on_a_long_name(tmp_path):
+def test_a_bounded_pattern_finishes_on_a_long_name(tmp_path, hang_guard):
     folder = round_file(tmp_path / "r", clause("a", r"name matches 'a{0,50}a{0,50}b'"))
     engine = Engine(folder, backend="python")
-    start = time.monotonic()
     assert engine.classify(chip("a" * 20_000))[0].status.value == "not-controlled"
-    assert time.monotonic() - start < 10
 
 
 # --- deep and long structures -----------------------------------------------------------------------------------
@@ -168,13 +178,11 @@ def test_metric_definitions_in_both_extensions_are_refused(capsys, tmp_path):
 
 
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
-def test_a_fifo_named_yaml_is_refused_without_being_opened(capsys, tmp_path):
+def test_a_fifo_named_yaml_is_refused_without_being_opened(capsys, tmp_path, hang_guard):
     folder = round_file(tmp_path / "r", clause("a", "tpp >= 4800"))
-    os.mkfifo(folder / "pipe.yaml")
-    start = time.monotonic()
+    os.mkfifo(folder / "pipe.yaml")  # opening it would block until a writer comes: the guard fails the test then
     err = refused(capsys, folder)
     assert f"{folder / 'pipe.yaml'}: not a regular file (a pipe); a rules folder holds rule files" in err
-    assert time.monotonic() - start < 10
 
 
 def test_superseded_by_an_unknown_round_is_refused(capsys, tmp_path):

@@ -249,7 +249,7 @@ def test_any_rule_folder_loads_or_is_refused_and_one_that_loads_decides_the_cata
     for rid, document in folder.items():
         (where / f"{rid}.yaml").write_text(yaml.dump(document, Dumper=_NoAliases, allow_unicode=True, sort_keys=False))
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.alarm(60)  # a hang fails this example instead of stalling the run
+    signal.alarm(120)  # a hang fails this example instead of stalling the run (generous: not a speed test)
     try:
         try:
             python = Engine(where, backend="python")
