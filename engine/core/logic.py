@@ -19,10 +19,6 @@ class Tri(StrEnum):
     def negate(self) -> Tri:
         return _NEGATE[self]
 
-    @staticmethod
-    def of(value: bool | None) -> Tri:
-        return Tri.U if value is None else (Tri.T if value else Tri.F)
-
     def as_bool(self) -> bool | None:
         return None if self is Tri.U else self is Tri.T
 
