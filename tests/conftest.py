@@ -94,3 +94,19 @@ def durable_available() -> bool:
     from exportctl.decision import durable
 
     return durable.available()
+
+
+@pytest.fixture
+def hang_guard():
+    """Fail instead of hanging the suite (a FIFO read, an unbounded pattern): generous, 120 s, so that it never
+    depends on how fast the machine is (mutation runs are ten times slower)."""
+    import signal
+
+    def expire(signum, frame):
+        raise AssertionError("still running after 120 s: the input was not bounded")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(120)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
