@@ -153,7 +153,7 @@ class Engine:
         """Each date the chip's combined status changed, and the rounds that changed it."""
         loaded = self._loaded(chip)
         metrics = compute_metrics(loaded.spec, self.definitions)
-        return timeline(self.rules, lambda day: self._as_of(loaded, metrics, day, rounds))
+        return timeline(self.rules, lambda day: self._as_of(loaded, metrics, day, rounds), loaded.spec.released)
 
 
 def _checked_ruleset(folder: Path) -> RuleSet:
