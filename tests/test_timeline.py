@@ -30,10 +30,16 @@ def test_h20_is_not_controlled_from_its_release_until_the_april_2025_letters_the
 
 
 def test_a_timeline_never_starts_before_the_chip_was_released(rules):
-    # the MI300X (released 2023) was never "controlled since 2022-10-07"
+    # the MI300X (released 2023-12-06) was never "controlled since 2022-10-07"
     changes = timeline(sheet("amd/mi300x"), rules)
-    assert changes[0].since == date(2023, 1, 1) and changes[0].released == "2023"
+    assert changes[0].since == date(2023, 12, 6) and changes[0].released == "2023-12-06"
     assert (changes[0].status, changes[0].classification) == ("controlled", "3A090.a")
+
+
+def test_a_release_year_starts_the_timeline_on_its_first_day_and_says_only_the_year(rules):
+    spec = shipped_engine().load_chip(sheet("amd/mi300x")).model_copy(update={"released": 2023})
+    changes = timeline(spec, rules)
+    assert (changes[0].since, changes[0].released, changes[0].rounds) == (date(2023, 1, 1), "2023", ("us-2022-10",))
 
 
 def test_a_release_day_starts_the_timeline_on_that_day(rules):
