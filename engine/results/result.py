@@ -83,6 +83,8 @@ class ConditionView:
 
     def sentence(self) -> str:
         verdict = {True: "holds", False: "fails", None: "unknown"}[self.holds]
+        if self.basis.startswith("presumed"):
+            verdict += " (presumed by the rule text)"
         move = ""
         headroom, flips = self.headroom, self.flips
         if headroom is not None and flips is not None:
@@ -156,6 +158,9 @@ def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> Cond
         assert bound is not None
         if type(line) is Fraction and line and abs(bound - line) * _NEAR < line:
             value, threshold = _apart(bound, value, line, threshold)
+    basis = metric.basis
+    if result.holds is Tri.T and not metric.known and metric.lower is None and metric.upper is None:
+        basis = "presumed by the rule text (see assumptions)"
     return ConditionView(
         owner,
         c.key,
@@ -165,7 +170,7 @@ def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> Cond
         value,
         result.holds.as_bool(),
         margin,
-        metric.basis,
+        basis,
         decisive,
     )
 
@@ -234,7 +239,8 @@ class Basis:
         """Comparison `index` with its margin; a fixed comparison is evaluated once per chip and day, for every
         round that has it (an overlay shares its base's), a dated one each time (`$line` may differ by round)."""
         comparison = self.program.comparisons[index]
-        if comparison.parameter is not None:
+        # a dated threshold, or one this round presumes, is this round's own: not shared with others
+        if comparison.parameter is not None or any(i == index for i, _ in self.program.presumptions):
             return evaluate(self.program, self.metrics, on, self.pattern, index)
         key = (comparison.key, comparison.dimension, on)
         found = self.metrics.conditions.get(key)
