@@ -85,6 +85,13 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("inf.yaml", "throughput.fp16.rate: not a finite number"),
         ("huge-exponent.yaml", "memory.bandwidth: number out of range"),
         ("unknown-unit.yaml", "io.nvlink: unknown unit"),
+        ("unit-mm2.yaml", "die_area: unknown unit 'mm2'; did you mean 'mm^2'?\n"),
+        ("unit-tflops.yaml", "throughput.fp16.rate: unknown unit 'TFLOPs'; did you mean 'TFLOPS'?\n"),
+        (
+            "comma-grouped-bandwidth.yaml",
+            "memory.bandwidth: '4,000 GB/s' is not a decimal number (digits grouped with ','); did you mean "
+            "'4000 GB/s'? (a comma is neither a thousands nor a decimal separator here)\n",
+        ),
         ("unknown-key-no-match.yaml", "zzzz: unknown field 'zzzz'; known fields: datacenter, die_area, dies, io,"),
         ("die-typo.yaml", "dies[1].non_planer: unknown field 'non_planer'; did you mean 'non_planar'?"),
         ("rate-typo.yaml", "throughput.fp8.sparce: unknown field 'sparce'; did you mean 'sparse'?"),
