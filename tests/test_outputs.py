@@ -13,6 +13,7 @@ import re
 
 import pytest
 from exportctl.cli import main
+from exportctl.core.errors import BackendUnavailableError
 
 from tests.conftest import ROOT, durable_available
 
@@ -223,7 +224,7 @@ def test_where_durable_rules_does_not_import_the_python_backend_decides_and_aski
     code, out, _ = run("--version")
     assert code == 0 and out.splitlines()[2] == "decision backend: python (available: python)"
     with pytest.raises(RuntimeError, match=r"durable-rules is not available here: it is not installed"):
-        decision.make_backend("durable-rules")
+        decision.make_backend("durable-rules")  # (a BackendUnavailableError, still a RuntimeError as it was)
 
 
 def test_where_durable_rules_is_installed_but_does_not_import_the_python_backend_decides(monkeypatch):
@@ -234,7 +235,11 @@ def test_where_durable_rules_is_installed_but_does_not_import_the_python_backend
     monkeypatch.setattr(durable, "_lang", None)
     monkeypatch.setattr(durable, "_IMPORT_ERROR", "ImportError: broken build")
     assert decision.make_backend().name == "python"
-    with pytest.raises(RuntimeError, match=r"durable-rules is not available here: ImportError: broken build"):
+    with pytest.raises(
+        BackendUnavailableError,
+        match=r"^durable-rules is not available here: it does not import on this Python \(ImportError: broken build\); "
+        r"use the python backend \(--backend python\)",
+    ):
         decision.make_backend("durable-rules")
 
 
