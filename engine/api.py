@@ -26,9 +26,9 @@ from .metrics.definitions import Definitions
 from .outputs.in_force import not_in_force_reason
 from .results.classify import evaluate_chip
 from .results.combine import combine, in_force
-from .rules.calendar import in_force_on
 from .results.result import Combined, Result
 from .results.timeline import Change, timeline
+from .rules.calendar import in_force_on
 from .rules.ruleset import RuleSet, input_files
 from .sheets import load as sheet_files
 from .sheets.load import LoadedChip, LoadReport
@@ -179,9 +179,7 @@ class Engine:
 
     # --- results -------------------------------------------------------------------------------------------------
 
-    def classify(
-        self, chip: ChipLike, rounds: list[str] | None = None, as_of: DateLike | None = None
-    ) -> list[Result]:
+    def classify(self, chip: ChipLike, rounds: list[str] | None = None, as_of: DateLike | None = None) -> list[Result]:
         """The chip under each round asked for (default: every round applied by default), as of a date
         (default: today; dated thresholds are read on it). Each round answers whether or not it is in force that
         day: this is what the round says. `as_of` is a date or ISO text (`"2025-06-01"`, see `as_date`)."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import warnings
 from datetime import date, datetime
 
-import pytest
 import exportctl
+import pytest
 from exportctl import Engine, ExportctlError
 from exportctl.core.errors import (
     ArgumentError,

@@ -108,20 +108,26 @@ def test_a_plain_number_must_be_just_a_number():
         (
             "4,000 GB/s",
             "bandwidth",
-            "'4,000 GB/s' is not a decimal number (digits grouped with ','); did you mean '4000 GB/s'? "
-            "(a comma is neither a thousands nor a decimal separator here)",
+            (
+                "'4,000 GB/s' is not a decimal number (digits grouped with ','); did you mean '4000 GB/s'? "
+                "(a comma is neither a thousands nor a decimal separator here)"
+            ),
         ),
         (
             "4,8 TB/s",
             "bandwidth",
-            "'4,8 TB/s' is not a decimal number (a comma for the decimal point); did you mean '4.8 TB/s'? "
-            "(a comma is neither a thousands nor a decimal separator here)",
+            (
+                "'4,8 TB/s' is not a decimal number (a comma for the decimal point); did you mean '4.8 TB/s'? "
+                "(a comma is neither a thousands nor a decimal separator here)"
+            ),
         ),
         (
             "4,800",
             "dimensionless",
-            "'4,800' is not a decimal number (digits grouped with ','); did you mean '4800'? "
-            "(a comma is neither a thousands nor a decimal separator here)",
+            (
+                "'4,800' is not a decimal number (digits grouped with ','); did you mean '4800'? "
+                "(a comma is neither a thousands nor a decimal separator here)"
+            ),
         ),
         (
             "80_000_000_000",

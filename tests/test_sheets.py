@@ -85,7 +85,9 @@ def test_a_folder_with_no_sheet_is_an_error_naming_it_and_the_other_paths_still_
 def test_a_folder_whose_only_entry_is_refused_reports_that_entry_alone(tmp_path):
     (tmp_path / "gone.yaml").symlink_to(tmp_path / "missing.yaml")
     report = load_chips([tmp_path])
-    assert [e.message for e in report.errors] == [f"broken symbolic link to {tmp_path / 'missing.yaml'}: its target does not exist"]
+    assert [e.message for e in report.errors] == [
+        f"broken symbolic link to {tmp_path / 'missing.yaml'}: its target does not exist"
+    ]
 
 
 def test_load_chip_reads_a_file_holding_a_list_of_one():

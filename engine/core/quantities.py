@@ -359,7 +359,9 @@ def parse_quantity(value: object, dimension: str) -> Fraction:
         raise QuantityError(f"too long for a figure ({len(value)} characters; at most {_MAX_TEXT}): {_shown(value)!r}")
     for pattern, reason in _NOT_DECIMAL:
         if pattern.match(value):
-            raise QuantityError(f"{value.strip()!r} is not a decimal number ({reason}); {_decimal_hint(value, dimension)}")
+            raise QuantityError(
+                f"{value.strip()!r} is not a decimal number ({reason}); {_decimal_hint(value, dimension)}"
+            )
     match = _NUMBER.match(value)
     if not match:
         raise QuantityError(f"expected a number with a unit, such as {DIMENSIONS[dimension].example!r}, got {value!r}")

@@ -17,9 +17,7 @@ Period = tuple[date, date | None]  # first day in force, first day out of force 
 def periods(round_file: RoundFile) -> list[Period]:
     """The spans of days on which the round is in force, in order (none if it never is)."""
     dates = round_file.dates
-    edges = sorted(
-        {dates.effective, *([dates.ends] if dates.ends else []), *(e.since for e in round_file.enforcement)}
-    )
+    edges = sorted({dates.effective, *([dates.ends] if dates.ends else []), *(e.since for e in round_file.enforcement)})
     edges = [day for day in edges if day >= dates.effective]
     found: list[Period] = []
     start: date | None = None
@@ -45,7 +43,11 @@ def not_in_force_reason(round_file: RoundFile, day: date) -> str:
     spans = periods(round_file)
     when = "in force " + (", ".join(f"{s} .. {e}" if e else f"from {s}" for s, e in spans) or "on no day")
     dates = round_file.dates
-    if day >= dates.effective and (dates.ends is None or day < dates.ends) and enforcement_on(round_file, day) != "enforced":
+    if (
+        day >= dates.effective
+        and (dates.ends is None or day < dates.ends)
+        and enforcement_on(round_file, day) != "enforced"
+    ):
         since = max(e.since for e in round_file.enforcement if e.since <= day)
         when += f", not enforced since {since}"
     return f"{round_file.id} was not in force on {day} ({when})"
