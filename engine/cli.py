@@ -205,10 +205,9 @@ def _timeline(args: argparse.Namespace, engine: Engine, out: Console) -> int:
             out.print(Text.assemble((visible(chip.spec.name), "bold"), f"  ({visible(chip.source)})"))
             for change in changes:
                 what = change.status + (f" {change.classification}" if change.classification else "")
-                terms = [f"licence exception {change.license_exception}"] if change.license_exception else []
-                terms += [f"review {change.license_review}"] if change.license_review else []
+                terms = change.terms_text()
                 if terms:
-                    what += f"; {'; '.join(terms)}"
+                    what += f"; {terms}"
                 by = ", ".join(change.rounds) or "no round applies"
                 when = f"released {change.released}" if change.released else f"from {change.since}"
                 out.print(plain(f"  {when}: {what}  ({by})"))

@@ -167,6 +167,8 @@ def memory_values(draw: st.DrawFn, missing: bool = True) -> ChipValues:
         memory_bandwidth=draw(_optional(decimals(0, 2000) | near([Fraction(t) for t in (220, 410, 819)]), missing)),
         package_area=draw(_optional(decimals(20, 400) | near([Fraction(t) for t in (110, 121)]), missing)),
         kind="memory",
+        # the year decides whether us-2024-12's presumption (HBM "currently in production") may apply
+        extra=draw(st.sampled_from(({}, {"released": 2021}, {"released": 2024}, {"released": 2030}))),
     )
 
 

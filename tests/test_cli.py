@@ -500,11 +500,14 @@ def test_timeline_as_jsonl_and_csv_has_one_record_per_change_the_same_as_the_jso
     code, out, _ = run(capsys, "timeline", *sheets, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and out.splitlines()[0] == (
-        "chip,source,since,released,status,classification,license_exception,license_review,rounds"
+        "chip,source,since,released,status,classification,license_exception,license_review,undetermined,missing,rounds"
     )
     # the same records, an absent value as an empty cell and the rounds `;`-separated
     assert rows == [
-        {**{k: "" if v is None else v for k, v in change.items()}, "rounds": ";".join(change["rounds"])}
+        {
+            **{k: "" if v is None else v for k, v in change.items()},
+            **{k: ";".join(change[k]) for k in ("rounds", "undetermined", "missing")},
+        }
         for change in flat
     ]
 

@@ -153,8 +153,15 @@ def test_three_valued_logic_is_sound_and_complete(round_id: str, values: ChipVal
     event(verdict)  # --hypothesis-show-statistics shows how often each half is exercised
     if any(a.startswith("presumed:") for a in found.assumptions):
         # decided by the rule's own presumption (HBM in production exceeds 3A090.c), not by the figures: it may
-        # disagree with a filling, so it must say so, and only ever in the strict direction
+        # disagree with some filling, so it must say so, apply only where a figure it settles is missing, and
+        # agree with every filling that meets the presumed line
         assert verdict == "controlled", verdict
+        assert {"package_area", "memory_bandwidth"} & set(slots), slots
+        fills = {slot: data.draw(slot_strategy(slot), label=slot) for slot in slots}
+        fills |= {"package_area": Fraction(1)} if "package_area" in slots else {}
+        fills |= {"memory_bandwidth": Fraction(10_000)} if "memory_bandwidth" in slots else {}
+        dense = filled(partial, fills)  # at most 400 mm^2 per 10 TB/s, or 1 mm^2: far over 2 GB/s per mm^2
+        assert status(dense, round_id, data) == verdict
         return
     if verdict != "indeterminate":
         fills = {slot: data.draw(slot_strategy(slot), label=slot) for slot in slots}
@@ -166,6 +173,16 @@ def test_three_valued_logic_is_sound_and_complete(round_id: str, values: ChipVal
         if status(filled(partial, dict(zip(slots, combination))), round_id, data) != original:
             return
     raise AssertionError(f"indeterminate, yet every filling of {slots} gives {original}")
+
+
+@given(values=memory_values(missing=False), data=st.data())
+def test_a_presumption_never_overrides_a_figure_the_sheet_gives(values: ChipValues, data: st.DataObject) -> None:
+    """us-2024-12 presumes HBM density over the line only where it is unknown: a complete sheet is decided by its
+    figures, and says nothing of a presumption."""
+    found = result(values, "us-2024-12", data)
+    assert not [a for a in found.assumptions if a.startswith("presumed:")]
+    density = values.memory_bandwidth / values.package_area
+    assert (found.status == "controlled") == (density > 2)
 
 
 # --- monotonicity --------------------------------------------------------------------------------------------------

@@ -145,7 +145,14 @@ def test_an_hbm_stack_without_its_package_area_is_controlled_by_the_rule_s_presu
     # 89 FR 96790: "All HBM stacks currently in production exceed this threshold"; the density is not measured, so
     # the licence exception (a density line of its own) stays open, naming the figure that would decide it
     stack = parse_chip(
-        {"name": "HBM no area", "vendor": "Test", "kind": "memory", "memory": {"bandwidth": "819 GB/s"}}, "<test>"
+        {
+            "name": "HBM no area",
+            "vendor": "Test",
+            "kind": "memory",
+            "released": 2021,
+            "memory": {"type": "HBM3", "bandwidth": "819 GB/s"},
+        },
+        "<test>",
     )
     found = result(rules, stack, "us-2024-12")
     assert (found.status, found.classification) == ("controlled", "3A090.c")
@@ -161,7 +168,8 @@ def test_an_hbm_stack_with_its_package_area_is_decided_by_its_figures_not_the_pr
             "name": "HBM low density",
             "vendor": "Test",
             "kind": "memory",
-            "memory": {"bandwidth": "200 GB/s"},
+            "released": 2024,  # HBM in production when the rule was written: the presumption could apply
+            "memory": {"type": "HBM2", "bandwidth": "200 GB/s"},
             "package_area": "110 mm^2",
         },
         "<test>",

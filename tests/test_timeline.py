@@ -54,25 +54,32 @@ def test_a_release_day_starts_the_timeline_on_that_day(rules):
 
 def test_a_change_of_legal_basis_or_licence_terms_is_a_change(rules):
     # the A100: caught by the August 2022 letters (a licence, no ECCN), then classified 3A090.a by the October rule;
-    # from 2023-11-17 the 2023 rule's 3A090.a, under which no licence exception applies to a datacenter chip; from
-    # 2026-01-15 a review policy that depends on whether it was commercially available in the US
+    # from 2026-01-15 a review policy that depends on whether it was commercially available in the US
     changes = [
         (c.since, c.status, c.classification, c.rounds, c.license_exception, c.license_review)
         for c in timeline(sheet("nvidia/a100-sxm4-80gb"), rules)
     ]
     assert changes == [
-        (date(2022, 8, 26), "controlled", None, ("us-2022-08",), "", ""),
-        (date(2022, 10, 7), "controlled", "3A090.a", ("us-2022-08", "us-2022-10"), "", ""),
-        (date(2023, 11, 17), "controlled", "3A090.a", ("us-2022-08", "us-2023-10"), "none", ""),
+        (date(2022, 8, 26), "controlled", None, ("us-2022-08",), None, None),
+        (date(2022, 10, 7), "controlled", "3A090.a", ("us-2022-08", "us-2022-10"), None, None),
         (
             date(2026, 1, 15),
             "controlled",
             "3A090.a",
             ("us-2022-08", "us-2023-10", "us-2025-04", "us-2026-01"),
-            "none",
-            "undetermined (needs commercially_available_us)",
+            None,
+            None,
         ),
     ]
+    last = timeline(sheet("nvidia/a100-sxm4-80gb"), rules)[-1]
+    assert (last.undetermined, last.missing) == (("license_review",), ("commercially_available_us",))
+    assert last.terms_text() == "review undetermined (needs commercially_available_us)"
+
+
+def test_a_licence_exception_in_the_timeline_is_named(rules):
+    changes = timeline(sheet("nvidia/rtx-4090"), rules)
+    (entry,) = [c for c in changes if c.since == date(2023, 11, 17)]
+    assert (entry.classification, entry.license_exception) == ("3A090.a", "NAC/ACA")
 
 
 def test_when_the_only_round_asked_for_ends_the_timeline_says_nothing_applies(rules):

@@ -434,6 +434,39 @@ def exact_text(value: Fraction) -> str:
     return _terminating_decimal(value) or f"{value.numerator}/{value.denominator}"
 
 
+def round_significant(value: Fraction, digits: int, up: bool) -> Fraction:
+    """The value rounded to so many significant digits, toward +infinity (up) or -infinity, exactly."""
+    if value == 0:
+        return value
+    scale = Fraction(10) ** (digits - 1 - _exponent(abs(value)))
+    scaled = value * scale
+    whole = -(-scaled.numerator // scaled.denominator) if up else scaled.numerator // scaled.denominator
+    return Fraction(whole) / scale
+
+
+def _exponent(value: Fraction) -> int:
+    """floor(log10(value)) for a positive value, exactly."""
+    exponent = len(str(value.numerator)) - len(str(value.denominator))
+    if Fraction(10) ** exponent > value:
+        exponent -= 1
+    elif Fraction(10) ** (exponent + 1) <= value:
+        exponent += 1
+    return exponent
+
+
+def format_bound(value: Fraction, dimension: str, upper: bool) -> str:
+    """A bound for display, rounded outward: "at most 68.1819" for 68.1818..., so the text never claims more than
+    is known (a lower bound is rounded down, an upper one up)."""
+    shown = format_number(value)
+    if Fraction(shown) != value and "e" not in shown:
+        shown = format_number(round_significant(value, 6, upper))
+    return f"{shown} {_unit_text(dimension)}".strip()
+
+
+def _unit_text(dimension: str) -> str:
+    return "per mm^2" if dimension == "density" else DIMENSIONS[dimension].canonical
+
+
 def format_quantity(value: Fraction, dimension: str) -> str:
     unit = DIMENSIONS[dimension].canonical
     if dimension == "density":

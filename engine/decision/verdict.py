@@ -32,6 +32,8 @@ class Verdict:
     # clauses that held and, negated, kept a control clause from holding (the Note to 3A090 for a consumer card):
     # what excluded a chip that is not controlled
     exclusions: tuple[str, ...] = ()
+    # the node whose value gave the status: the classification clause that holds, else $controlled / $review
+    status_clause: str = "$controlled"
 
 
 def _status(program: Program, values: Mapping[str, Tri]) -> tuple[Status, bool | None]:
@@ -64,13 +66,22 @@ def _first(program: Program, values: Mapping[str, Tri], attribute: str) -> tuple
     later one that holds does not decide, and when none holds, an unknown one leaves the outcome open. Unknown is
     not no: an open licence exception is not "no exception", an open review policy is not the default.
     """
+    candidates: set[str] = set()  # the outcomes the first holding clause could give
     for clause in program.clauses_with(attribute):
         value = values.get(clause)
+        outcome = getattr(program.outcomes[clause], attribute)
         if value is Tri.T:
-            return getattr(program.outcomes[clause], attribute), True
+            candidates.add(outcome)
+            break
         if value is Tri.U:
-            return None, False
-    return None, True
+            candidates.add(outcome)
+    else:  # none holds: if an unknown one did, its outcome; if not, none
+        if not candidates:
+            return None, True
+        return None, False
+    if len(candidates) == 1:  # every clause that could be first gives the same outcome (NAC.a and NAC.b)
+        return candidates.pop(), True
+    return None, False
 
 
 def _justify(
@@ -143,13 +154,18 @@ def verdict(program: Program, pattern: tuple[Tri, ...], values: Mapping[str, Tri
             undetermined.append("license_review")
         elif review is None:  # no review clause holds: the round's default policy, if it states one
             review = program.round.default_license_review
+    status_clause = "$review" if status is Status.REVIEW else "$controlled"
     if controlled:
-        targets = [_first_clause(program, values, "classification") or "$controlled"]
+        status_clause = _first_clause(program, values, "classification") or "$controlled"
+        targets = [status_clause]
         targets += [
             c
             for c in program.clauses_with("license_exception") + program.clauses_with("license_review")
             if values.get(c) in (Tri.T, Tri.U)
         ]
+        if review is not None and review == program.round.default_license_review:
+            # the default policy holds because every review clause fails: their failing comparisons say why
+            targets += program.clauses_with("license_review")
         if "classification" in undetermined:  # the unknown classification clauses say what would decide it
             targets += [c for c in program.clauses_with("classification") if values.get(c) is Tri.U]
     elif values["$scope"] is Tri.F:
@@ -167,4 +183,5 @@ def verdict(program: Program, pattern: tuple[Tri, ...], values: Mapping[str, Tri
         clauses,
         tuple(undetermined),
         () if controlled else _exclusions(program, pattern, values),
+        status_clause,
     )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
 from ..core.errors import RuleFileError
-from ..core.quantities import format_number, format_quantity
+from ..core.quantities import format_bound, format_number, format_quantity
 from ..sheets.model import ChipSpec
 from .definitions import Definitions, MetricDef
 
@@ -52,9 +53,9 @@ class MetricValue:
     def _format(self) -> str:
         if self.value is None:
             if self.lower is not None:
-                return f"at least {format_quantity(self.lower, self.dimension)}"
+                return f"at least {format_bound(self.lower, self.dimension, upper=False)}"
             if self.upper is not None:
-                return f"at most {format_quantity(self.upper, self.dimension)}"
+                return f"at most {format_bound(self.upper, self.dimension, upper=True)}"
             return "unknown"
         if isinstance(self.value, Fraction):
             return format_quantity(self.value, self.dimension)
@@ -95,6 +96,7 @@ class ChipMetrics:
 
 def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricValue:
     best: tuple[Fraction, str, str | None] | None = None
+    plain_best: Fraction | None = None  # the highest TPP from operations whose bit length is no interpretation
     for key, entry in (spec.throughput or {}).items():
         bits = entry.bits if entry.bits is not None else definitions.bit_lengths[key]
         rate = entry.rate.value
@@ -109,6 +111,9 @@ def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricVa
             out.concerns[text] = "tpp"
             note += " (sparse, halved)"
         product = rate * bits
+        interpreted = entry.bits is None and f"bit_lengths.{key}" in definitions.interpretations
+        if not interpreted and (plain_best is None or product > plain_best):
+            plain_best = product
         if best is None or product > best[0]:
             best = (product, f"{note} x {bits} bits", key if entry.bits is None else None)
     published = spec.tpp.value if spec.tpp is not None else None
@@ -118,7 +123,8 @@ def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricVa
         return MetricValue("tpp", published, "dimensionless", f"published tpp {spec.tpp}")
     derived, basis, operation = best
     reading = definitions.interpretations.get(f"bit_lengths.{operation}") if operation else None
-    if reading:  # the highest TPP comes from an operation whose bit length is an interpretation (TF32)
+    if reading and (plain_best is None or plain_best < derived):
+        # the TPP rests on an operation whose bit length is an interpretation (TF32): no other operation ties it
         text = f"tpp {format_number(derived)} is from throughput.{operation}: {' '.join(reading.split())}"  # one line
         out.assumptions.append(text)
         out.concerns[text] = "tpp"
@@ -222,6 +228,8 @@ SHEET_METRICS = (
     "package_area",
     "datacenter",
     "commercially_available_us",
+    "memory_type",
+    "release_year",
     "kind",
     "vendor",
     "name",
@@ -268,6 +276,12 @@ def _order_of(metrics: tuple[tuple[str, MetricDef], ...], known: frozenset[str])
     return derivation_order(dict(metrics), known)
 
 
+def _year(released: int | date | None) -> Fraction | None:
+    if released is None:
+        return None
+    return Fraction(released.year if isinstance(released, date) else released)
+
+
 def compute_metrics(
     spec: ChipSpec, definitions: Definitions, extra: Mapping[str, MetricDef] | None = None
 ) -> ChipMetrics:
@@ -312,6 +326,10 @@ def compute_metrics(
             str(spec.commercially_available_us).lower(),
             "commercially_available_us",
         ),
+        "memory_type": _plain(
+            "memory_type", "text", memory.type if memory else None, str(memory.type if memory else None), "memory.type"
+        ),
+        "release_year": _plain("release_year", "dimensionless", _year(spec.released), str(spec.released), "released"),
         "kind": _plain("kind", "text", spec.kind, spec.kind, "kind"),
         "vendor": _plain("vendor", "text", spec.vendor, spec.vendor, "vendor"),
         "name": _plain("name", "text", spec.name, spec.name, "name"),

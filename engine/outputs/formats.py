@@ -287,6 +287,8 @@ def _change_cells(chip: LoadedChip, change: Change) -> dict[str, str]:
     record = _change_record(chip, change)
     cells = {name: "" if record.get(name) is None else str(record[name]) for name in TIMELINE_CSV_FIELDS}
     cells["rounds"] = ";".join(change.rounds)
+    cells["undetermined"] = ";".join(change.undetermined)
+    cells["missing"] = ";".join(change.missing)
     return cells
 
 
@@ -320,6 +322,8 @@ TIMELINE_CSV_FIELDS = [
     "classification",
     "license_exception",
     "license_review",
+    "undetermined",
+    "missing",
     "rounds",
 ]
 

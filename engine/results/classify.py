@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..conditions.compare import pattern, presume
+from ..conditions.compare import pattern
 from ..core.logic import Tri
 from ..decision.memo import Memo
+from ..decision.presume import presume
+from ..decision.verdict import Verdict
 from ..metrics.compute import ChipMetrics
 from ..rules.program import Program
 from ..sheets.load import LoadedChip
 from .result import Basis, Result
 
 
-def _assumptions(program: Program, metrics: ChipMetrics) -> list[str]:
-    """The chip's assumptions this round rests on: those about a metric its comparisons use (directly or through
-    a derived one, as performance density uses TPP)."""
+def _assumptions(program: Program, metrics: ChipMetrics, verdict: Verdict) -> list[str]:
+    """The chip's assumptions this result rests on: those about a metric a decisive comparison uses (directly or
+    through a derived one, as performance density uses TPP)."""
     if not metrics.assumptions:
         return []
-    used = {base for c in program.comparisons for base in metrics.base_inputs(c.metric, program.metric_defs)}
+    used = {
+        base
+        for _, i in verdict.decisive
+        for base in metrics.base_inputs(program.comparisons[i].metric, program.metric_defs)
+    }
     return [a for a in metrics.assumptions if metrics.concerns.get(a) is None or metrics.concerns[a] in used]
 
 
@@ -53,7 +59,7 @@ def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metr
         title=rule.title,
         as_of=on,
         # a presumption counts only where the verdict rests on it (not for a chip outside the round's scope)
-        assumptions=_assumptions(program, metrics)
+        assumptions=_assumptions(program, metrics, verdict)
         + [text for i, text in presumed.items() if any(i == j for _, j in verdict.decisive)],
         warnings=list(metrics.warnings),
         basis=Basis(program, metrics, found, verdict),

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..conditions.compare import ConditionResult, Pattern, evaluate
 from ..core.logic import SEVERITY, Status, Tri, strictest
-from ..core.quantities import exact_text, format_number
+from ..core.quantities import exact_text, format_number, format_quantity, round_significant
 from ..decision.verdict import Verdict
 from ..metrics.compute import ChipMetrics
 from ..rules.calendar import threshold_on
@@ -114,10 +114,12 @@ def _factor_text(factor: Fraction, flips: str) -> str:
     """The factor for display, rounded so that the shown factor is on the side the words claim: "flips at
     x1.01352" must not name a factor at which the comparison has not flipped yet. A factor within 1e-4 of one
     shows its distance from one (`x(1+2.1e-11)`): six digits would read `x1`, as if the chip sat on the line."""
-    up = flips in ("at", "above")  # the first factor that reaches the line (growing) is rounded up
+    # "above x": every factor over the shown one flips it, so the shown one is at least the exact one; "below x":
+    # at most; "at x": past it in the direction the metric moves (up when it grows to the line, down when it shrinks)
+    up = flips == "above" or (flips == "at" and factor > 1)
     delta = factor - 1
     if delta and abs(delta) < _NEAR_ONE:
-        shown = _round_significant(delta, 2, up)
+        shown = round_significant(delta, 2, up)
         return f"(1{'+' if shown > 0 else '-'}{format_number(abs(shown), 2)})"
     return _shown_factor(factor, up)
 
@@ -130,33 +132,13 @@ def _shown_factor(factor: Fraction, up: bool) -> str:
     comparison the side: the cheap path for the common case; far from 1e-300..1e300, exact rounding)."""
     magnitude = factor.numerator.bit_length() - factor.denominator.bit_length()
     if not -990 < magnitude < 990:
-        rounded = _round_significant(factor, 6, up)  # beyond a float's range: decimal arithmetic shows it
+        rounded = round_significant(factor, 6, up)  # beyond a float's range: decimal arithmetic shows it
         return f"{Decimal(rounded.numerator) / Decimal(rounded.denominator):.6g}"
     text = f"{float(factor):.6g}"
     shown = Fraction(text)
     if shown == factor or (shown > factor) == up:
         return text
-    return f"{float(_round_significant(factor, 6, up)):.6g}"
-
-
-def _round_significant(value: Fraction, digits: int, up: bool) -> Fraction:
-    """The value rounded to so many significant digits, toward +infinity (up) or -infinity, exactly."""
-    if value == 0:
-        return value
-    scale = Fraction(10) ** (digits - 1 - _exponent(abs(value)))
-    scaled = value * scale
-    whole = -(-scaled.numerator // scaled.denominator) if up else scaled.numerator // scaled.denominator
-    return Fraction(whole) / scale
-
-
-def _exponent(value: Fraction) -> int:
-    """floor(log10(value)) for a positive value, exactly."""
-    exponent = len(str(value.numerator)) - len(str(value.denominator))
-    if Fraction(10) ** exponent > value:
-        exponent -= 1
-    elif Fraction(10) ** (exponent + 1) <= value:
-        exponent += 1
-    return exponent
+    return f"{float(round_significant(factor, 6, up)):.6g}"
 
 
 # Displays round to six significant digits (format_number), so a value and a threshold further apart than
@@ -179,7 +161,10 @@ def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> Cond
         bound = metric.lower if metric.lower is not None else metric.upper
         assert bound is not None
         if type(line) is Fraction and line and abs(bound - line) * _NEAR < line:
-            value, threshold = _apart(bound, value, line, threshold)
+            # near the line, the bound with as many digits as set it apart (from its six-digit form)
+            word = "at least" if metric.lower is not None else "at most"
+            plain_text = f"{word} {format_quantity(bound, metric.dimension)}"
+            value, threshold = _apart(bound, plain_text, line, threshold)
     basis = metric.basis
     if result.holds is Tri.T and not metric.known and metric.lower is None and metric.upper is None:
         basis = "presumed by the rule text (see assumptions)"
@@ -262,7 +247,7 @@ class Basis:
         round that has it (an overlay shares its base's), a dated one each time (`$line` may differ by round)."""
         comparison = self.program.comparisons[index]
         # a dated threshold, or one this round presumes, is this round's own: not shared with others
-        if comparison.parameter is not None or any(i == index for i, _ in self.program.presumptions):
+        if comparison.parameter is not None or any(p.index == index for p in self.program.presumptions):
             return evaluate(self.program, self.metrics, on, self.pattern, index)
         key = (comparison.key, comparison.dimension, on)
         found = self.metrics.conditions.get(key)
@@ -382,6 +367,10 @@ class Result:
             parts = [c.sentence() for c in decisive if c.clause == excluded and c.holds is True]
             return f"excluded by {excluded}" + (f": {'; '.join(parts)}" if parts else "")
         want = {Status.CONTROLLED: True, Status.REVIEW: True, Status.NOT_CONTROLLED: False}[self.status]
+        if self.status is not Status.NOT_CONTROLLED and self.basis is not None:
+            # what caught the chip, not what set its licence terms (us-2026-01's case-by-case lines)
+            status_clauses = self.basis.program.reachable(self.basis.verdict.status_clause)
+            decisive = [c for c in decisive if c.clause in status_clauses] or decisive
         matching = [c for c in decisive if c.holds is want and c.clause != "$scope"] or decisive
         if not matching:
             return ""
@@ -416,8 +405,13 @@ class Result:
         if not deciding:
             return head
         excluded = f" (excluded by {', '.join(self.exclusions)})" if self.exclusions else ""
-        shown = "; ".join(f"[{v.clause}] {v.sentence()}" for v in deciding[:4])
-        more = f"; and {len(deciding) - 4} more decisive comparisons" if len(deciding) > 4 else ""
+        # a comparison several clauses make (3A090.a.1 to a.4 share `tpp >= 4800`) is shown once, with each clause
+        by_sentence: dict[str, list[str]] = {}
+        for v in deciding:
+            by_sentence.setdefault(v.sentence(), []).append(v.clause)
+        items = list(by_sentence.items())
+        shown = "; ".join(f"[{', '.join(clauses)}] {sentence}" for sentence, clauses in items[:4])
+        more = f"; and {len(items) - 4} more decisive comparisons" if len(items) > 4 else ""
         return f"{head}{excluded}: {shown}{more}"
 
     def to_dict(self) -> dict[str, Any]:
@@ -468,7 +462,13 @@ class Combined:
 
         The A100 as of 2025 is controlled by the 2022 letters and by 3A090.a; an analyst wants to see 3A090.a.
         """
-        return next((r for r in self.deciding if r.classification), self.deciding[0] if self.deciding else None)
+        classifying = (r for r in self.deciding if r.classification or "classification" in r.undetermined)
+        return next(classifying, self.deciding[0] if self.deciding else None)
+
+    @property
+    def round(self) -> str:
+        """`combined`, as in its JSON: the result of the rounds in force together."""
+        return "combined"
 
     @property
     def deciding_rounds(self) -> list[str]:

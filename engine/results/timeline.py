@@ -21,9 +21,12 @@ class Change:
     status: Status
     classification: str | None
     rounds: tuple[str, ...]
-    license_exception: str = ""  # as results show them: a name, "none", "undetermined (needs ...)" or ""
-    license_review: str = ""
+    license_exception: str | None = None
+    license_review: str | None = None
     released: str | None = None
+    # as in results: the outcomes an unknown figure leaves open, and the figures that would decide them
+    undetermined: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -31,14 +34,30 @@ class Change:
             "released": self.released,
             "status": str(self.status),
             "classification": self.classification,
-            "license_exception": self.license_exception or None,
-            "license_review": self.license_review or None,
+            "license_exception": self.license_exception,
+            "license_review": self.license_review,
+            "undetermined": list(self.undetermined),
+            "missing": list(self.missing),
             "rounds": list(self.rounds),
         }
 
     @property
     def outcome(self) -> tuple[object, ...]:
-        return (self.status, self.classification, self.license_exception, self.license_review)
+        return (self.status, self.classification, self.license_exception, self.license_review, self.undetermined)
+
+    def terms_text(self) -> str:
+        """The licence terms as a reader needs them: `licence exception NAC/ACA; review undetermined (needs X)`."""
+        needs = f" (needs {', '.join(self.missing)})" if self.missing else ""
+        parts = []
+        if "license_exception" in self.undetermined:
+            parts.append(f"licence exception undetermined{needs}")
+        elif self.license_exception:
+            parts.append(f"licence exception {self.license_exception}")
+        if "license_review" in self.undetermined:
+            parts.append(f"review undetermined{needs}")
+        elif self.license_review:
+            parts.append(f"review {self.license_review}")
+        return "; ".join(parts)
 
 
 def release_day(released: int | date | None) -> tuple[date, str] | None:
@@ -71,14 +90,17 @@ def timeline(rules: RuleSet, as_of: Callable[[date], Combined], released: int | 
                 changes.append(Change(day, Status.NOT_CONTROLLED, None, ()))
             continue  # (released before any round applied to it: the timeline starts with the first that does)
         controlled = combined.status is Status.CONTROLLED
+        open_outcomes = combined.undetermined if controlled else ()
         entry = Change(
             day,
             combined.status,
             combined.classification if controlled else None,
             tuple(combined.deciding_rounds),
-            combined.exception_text if controlled else "",
-            combined.review_text if controlled else "",
+            combined.license_exception if controlled else None,
+            combined.license_review if controlled else None,
             label,
+            tuple(open_outcomes),
+            tuple(combined.missing) if open_outcomes or combined.status is Status.INDETERMINATE else (),
         )
         if not changes or changes[-1].outcome != entry.outcome:
             changes.append(entry)

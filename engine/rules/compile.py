@@ -28,6 +28,7 @@ from .program import (
     ConstNode,
     Node,
     NotNode,
+    Presumed,
     Program,
     RefNode,
     Threshold,
@@ -383,7 +384,16 @@ class _Compiler:
                     f"no clause of the round compares {self.comparisons[index].key!r}; a presumption settles a "
                     "comparison a clause makes",
                 )
-            presumptions.append((index, " ".join(presumed.text.split())))
+            when = None
+            if presumed.when is not None:
+                when = self.tree(presumed.when, f"presumptions[{i}].when")
+                if references(when):
+                    raise RuleFileError(
+                        self.source,
+                        f"presumptions[{i}].when",
+                        "a presumption's condition compares figures; it cannot refer to a clause",
+                    )
+            presumptions.append(Presumed(index, " ".join(presumed.text.split()), when))
         return Program(
             rule,
             self.source,

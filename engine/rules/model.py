@@ -303,9 +303,19 @@ class Presumption(_Strict):
     comparison: ComparisonText = Field(
         description="one comparison a clause of this round makes, e.g. `memory_bandwidth_density > 2 GB/s/mm^2`"
     )
+    when: Condition | None = Field(
+        None,
+        description="where the statement applies (comparisons only, e.g. `memory_type matches '^HBM'`); the "
+        "presumption is used only where this is known to hold",
+    )
     text: Text = Field(description="the rule text that states it, quoted")
     confidence: str | None = None
     source: str | None = None
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _parse_when(cls, raw: Any) -> Condition | None:
+        return None if raw is None else parse_condition(raw)
 
     @field_validator("comparison", mode="before")
     @classmethod

@@ -180,6 +180,16 @@ class ClauseOutcome:
 OUTCOME_FIELDS = ("classification", "license_exception", "license_review")
 
 
+@dataclass(frozen=True)
+class Presumed:
+    """A compiled presumption: comparison `index` counts as true where it is unknown and `when` (a tree of
+    comparisons only, or None) is true; `text` is the rule text that says so."""
+
+    index: int
+    text: str
+    when: Node | None = None
+
+
 @dataclass
 class Program:
     """A compiled round: what the backends evaluate and the verdict reads."""
@@ -216,8 +226,8 @@ class Program:
         return hashlib.sha256(f"{self.structure_key}\n{thresholds}".encode()).hexdigest()[:20]
 
     metric_defs: dict[str, MetricDef] = field(default_factory=dict)  # the rule set's metrics and the round's own
-    # (comparison index, quoted text): an unknown comparison the rule text itself settles as true (rules/model.py)
-    presumptions: tuple[tuple[int, str], ...] = ()
+    # an unknown comparison the rule text itself settles as true, where its condition holds (rules/model.py)
+    presumptions: tuple[Presumed, ...] = ()
     # computed once, when compiled (read on every evaluation)
     structure_key: str = field(init=False)
     content_key: str = field(init=False)
@@ -227,6 +237,21 @@ class Program:
         self.structure_key = self._structure_key()
         self.content_key = self._content_key()
         self.owners = self._owners()
+
+    def reachable(self, root: str) -> frozenset[str]:
+        """The clause and every clause it refers to, directly or through others (remembered per root)."""
+        cache: dict[str, frozenset[str]] = self.__dict__.setdefault("_reachable", {})
+        found = cache.get(root)
+        if found is None:
+            seen, stack = {root}, [root]
+            while stack:
+                node = self.nodes.get(stack.pop())
+                for ref in references(node) if node is not None else ():
+                    if ref not in seen:
+                        seen.add(ref)
+                        stack.append(ref)
+            found = cache[root] = frozenset(seen)
+        return found
 
     def clauses_with(self, attribute: str) -> list[str]:
         """Clause ids, in program order, whose outcome sets this attribute."""
