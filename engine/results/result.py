@@ -218,6 +218,11 @@ class Result:
         return [_view(owner, evaluated[i], (owner, i) in decisive, self.as_of) for owner, i in basis.program.owners]
 
     @property
+    def changes(self) -> tuple[str, ...]:
+        """What a what-if round changed from the round it was made from (empty for a round as its folder has it)."""
+        return self.basis.program.changes if self.basis is not None else ()
+
+    @property
     def decisive(self) -> list[ConditionView]:
         return [c for c in self.conditions if c.decisive]
 
@@ -272,6 +277,7 @@ class Result:
             "as_of": self.as_of.isoformat(),
             "assumptions": self.assumptions,
             "warnings": self.warnings,
+            **({"changes": list(self.changes)} if self.changes else {}),  # a what-if's (provenance modified)
         }
 
 

@@ -180,6 +180,16 @@ class ClauseOutcome:
 OUTCOME_FIELDS = ("classification", "license_exception", "license_review")
 
 
+@dataclass(frozen=True)
+class Variant:
+    """What makes a program a what-if (rules/overlay.py): the round it was made from, under what name, and each
+    change in words, so that every result of it can say what was changed."""
+
+    base: str  # the id of the round as its rules folder defines it
+    name: str  # the overlay's name, or the `--set` text
+    changes: tuple[str, ...]
+
+
 @dataclass
 class Program:
     """A compiled round: what the backends evaluate and the verdict reads."""
@@ -216,6 +226,7 @@ class Program:
         return hashlib.sha256(f"{self.structure_key}\n{thresholds}".encode()).hexdigest()[:20]
 
     metric_defs: dict[str, MetricDef] = field(default_factory=dict)  # the rule set's metrics and the round's own
+    variant: Variant | None = None  # set for a what-if made from a round of the folder
     # computed once, when compiled (read on every evaluation)
     structure_key: str = field(init=False)
     content_key: str = field(init=False)
@@ -225,6 +236,16 @@ class Program:
         self.structure_key = self._structure_key()
         self.content_key = self._content_key()
         self.owners = self._owners()
+
+    @property
+    def origin(self) -> str:
+        """The round's id in its rules folder: a variant's base. An overlay round imports a base's nodes under this
+        prefix, so a variant of the base leaves the overlay's structure (and its memoized verdicts) unchanged."""
+        return self.variant.base if self.variant else self.round.id
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        return self.variant.changes if self.variant else ()
 
     def clauses_with(self, attribute: str) -> list[str]:
         """Clause ids, in program order, whose outcome sets this attribute."""
