@@ -84,6 +84,7 @@ class Point:
     text: str  # the value as given to the rules (with its unit)
     controlled: list[str]
     indeterminate: list[str]
+    review: list[str]
     total: int
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,6 +92,7 @@ class Point:
             "value": format_number(self.value, 12),
             "controlled": len(self.controlled),
             "indeterminate": len(self.indeterminate),
+            "review": len(self.review),
             "chips": self.total,
             "controlled_chips": self.controlled,
             "indeterminate_chips": self.indeterminate,
@@ -129,4 +131,5 @@ def point(value: Fraction, text: str, results: list[Result]) -> Point:
     """The summary of one point from the results of its chips under the round."""
     controlled = [r.chip for r in results if r.status is Status.CONTROLLED]
     indeterminate = [r.chip for r in results if r.status is Status.INDETERMINATE]
-    return Point(value, text, controlled, indeterminate, len(results))
+    review = [r.chip for r in results if r.status is Status.REVIEW]
+    return Point(value, text, controlled, indeterminate, review, len(results))

@@ -26,6 +26,7 @@ from matplotlib.patches import Patch
 
 from ..analysis.regions import RegionMap
 from ..analysis.sweep import Sweep
+from ..core.quantities import format_number
 from ..results.timeline import Change
 
 # Region and status colours: red for the strictest control, orange for the lesser one, green for none.
@@ -400,10 +401,13 @@ def sweep(found: Sweep, *, x_label: str) -> Figure:
         ls="--",
         label="indeterminate",
     )
+    if any(p.review for p in found.points):
+        reviews = [len(p.review) for p in found.points]
+        ax.step(xs, reviews, where="post", color=_STATUS["review"], ls="-.", label="review")
     for since, value in found.shipped:
         ax.axvline(float(value), color="0.3", ls=":", lw=1)
         ax.annotate(
-            f"in the rules from {since}",
+            f"in the rules: {format_number(value)} from {since}",
             (float(value), 1),
             xycoords=("data", "axes fraction"),
             rotation=90,

@@ -59,27 +59,35 @@ def _csv(out: TextIO, header: list[str], rows: list[list[str]]) -> None:
 
 
 def diff_table(found: Diff, console: Console) -> None:
+    """The totals, then the chips grouped by their main change (status first), each with what flipped or, when
+    the sides share no comparison (two different rounds), what decided each side."""
     console.print(
         plain(f"{found.a} -> {found.b}: {len(found.chips)} of {found.compared} chips change", "bold"), soft_wrap=True
     )
     if found.chips:
         totals = ", ".join(f"{_LABEL[name]} {n}" for name, n in found.totals.items() if n)
         console.print(plain(f"changes: {totals}"), soft_wrap=True)
-        for name, before, after, count in found.transitions:
-            console.print(plain(f"  {_LABEL[name]}: {before} -> {after}: {count}"), soft_wrap=True)
-    for chip in sorted(found.chips, key=lambda c: (FIELDS.index(c.changed[0]), c.b.get(c.changed[0]) or "", c.chip)):
-        what = "; ".join(
-            f"{_LABEL[name]} {chip.a.get(name) or '-'} -> {chip.b.get(name) or '-'}" for name in chip.changed
-        )
-        style = STYLE.get(str(chip.b.status), "")
-        console.print(Text.assemble("\n", plain(chip.chip, "bold"), ": ", plain(what, style)), soft_wrap=True)
-        if chip.flipped:
-            for flip in chip.flipped:
-                console.print(plain(f"    flipped {flip.sentence()}"), soft_wrap=True)
-        else:
-            for side, standing in (("A", chip.a), ("B", chip.b)):
-                why = standing.why[0] if standing.why else "no round in force applies"
-                console.print(plain(f"    {side}: {why}"), soft_wrap=True)
+    groups: dict[tuple[str, str, str], list[Any]] = {}
+    for chip in found.chips:
+        main = chip.changed[0]
+        groups.setdefault((main, chip.a.get(main) or "-", chip.b.get(main) or "-"), []).append(chip)
+    for (main, before, after), chips in sorted(groups.items(), key=lambda g: (FIELDS.index(g[0][0]), -len(g[1]))):
+        style = STYLE.get(after, "") if main == "status" else ""
+        heading = f"{_LABEL[main]} {before} -> {after} ({len(chips)})"
+        console.print(Text.assemble("\n", plain(heading.upper() if main == "status" else heading, style)))
+        for chip in sorted(chips, key=lambda c: c.chip):
+            others = [n for n in chip.changed if n != main]
+            also = "; ".join(f"{_LABEL[n]} {chip.a.get(n) or '-'} -> {chip.b.get(n) or '-'}" for n in others)
+            console.print(
+                Text.assemble("  ", plain(chip.chip, "bold"), plain(f"  ({also})" if also else "")), soft_wrap=True
+            )
+            if chip.flipped:
+                for flip in chip.flipped:
+                    console.print(plain(f"    flipped {flip.sentence()}"), soft_wrap=True)
+            else:
+                for side, standing in (("A", chip.a), ("B", chip.b)):
+                    why = standing.why[0] if standing.why else "no round in force applies"
+                    console.print(plain(f"    {side}: {why}"), soft_wrap=True)
 
 
 def diff_csv(found: Diff, out: TextIO) -> None:
@@ -143,12 +151,13 @@ def headroom_csv(entries: Sequence[Headroom], out: TextIO) -> None:
 
 
 def sweep_csv(found: Sweep, out: TextIO) -> None:
-    header = ["value", "controlled", "indeterminate", "chips", "controlled_chips"]
+    header = ["value", "controlled", "indeterminate", "review", "chips", "controlled_chips"]
     rows = [
         [
             format_number(p.value, 12),
             str(len(p.controlled)),
             str(len(p.indeterminate)),
+            str(len(p.review)),
             str(p.total),
             ";".join(p.controlled),
         ]
@@ -161,7 +170,7 @@ def sweep_table(found: Sweep, console: Console) -> None:
     shipped = ", ".join(f"{format_number(v)} from {since}" for since, v in found.shipped)
     console.print(plain(f"{found.round}: {found.parameter} swept (in the rules: {shipped})", "bold"), soft_wrap=True)
     grid = Table(pad_edge=False, box=None)
-    for column in ("value", "controlled", "indeterminate", "became controlled", "no longer controlled"):
+    for column in ("value", "controlled", "indeterminate", "review", "became controlled", "no longer controlled"):
         grid.add_column(column, overflow="fold")
     changes = {value: (came, left) for value, came, left in found.changes()}
     for i, p in enumerate(found.points):
@@ -172,6 +181,7 @@ def sweep_table(found: Sweep, console: Console) -> None:
             plain(format_number(p.value, 12)),
             plain(str(len(p.controlled))),
             plain(str(len(p.indeterminate))),
+            plain(str(len(p.review))),
             plain(", ".join(came)),
             plain(", ".join(left)),
         )
