@@ -160,7 +160,7 @@ class Engine:
         """Each date the chip's combined status changed, and the rounds that changed it."""
         loaded = self._loaded(chip)
         metrics = compute_metrics(loaded.spec, self.definitions)
-        return timeline(self.rules, lambda day: self._as_of(loaded, metrics, day, rounds))
+        return timeline(self.rules, lambda day: self._as_of(loaded, metrics, day, rounds), loaded.spec.released)
 
     # --- what-ifs ---------------------------------------------------------------------------------------------
 

@@ -19,6 +19,10 @@ def main(sheet: str, day: str) -> int:
     print(f"{combined.chip} on {combined.as_of}: {combined.status}")
     for result in combined.deciding:
         print(f"  {result.round} ({result.citation}, {result.provenance}): {result.explanation}")
+        if result.destinations is not None:
+            print(f"  applies to: {result.destinations.summary()}")
+        if result.license_review or result.undetermined:
+            print(f"  licence review: {result.review_text or 'none stated'}")
         if result.missing:
             print(f"  missing figures: {', '.join(result.missing)}")
     if not combined.deciding:

@@ -45,15 +45,26 @@ def test_the_combined_status_is_the_strictest_of_the_applying_rounds_in_force(ru
 
 
 def test_the_combined_result_carries_the_review_policy_of_whichever_deciding_round_states_it():
-    # on 2026-02-01 the MI250 is 3A090.a under several rounds, us-2026-01 among them, whose review policy is
-    # case-by-case
-    combined = classify_as_of(sheet("amd/mi250"), date(2026, 2, 1))
+    # on 2026-02-01 the MI325X is 3A090.a under several rounds, us-2026-01 among them, whose review policy is
+    # case-by-case (the rule names it, so it was commercially available in the US)
+    combined = classify_as_of(sheet("amd/mi325x"), date(2026, 2, 1))
     assert combined.lead.round != "us-2026-01" and "us-2026-01" in [r.round for r in combined.deciding]
-    assert (
-        combined.to_dict()["license_review"] == "case-by-case (China/Macau, exports from the US, with certifications)"
-    )
-    before = classify_as_of(sheet("amd/mi250"), date(2025, 6, 1)).to_dict()
-    assert before["classification"] == "3A090.a" and before["license_review"] is None
+    case_by_case = "case-by-case (China/Macau, exports from the US, with certifications)"
+    assert combined.to_dict()["license_review"] == case_by_case
+    assert combined.license_review == case_by_case  # the Python object answers as its JSON does
+    before = classify_as_of(sheet("amd/mi325x"), date(2025, 6, 1))
+    assert before.classification == "3A090.a" and before.license_review is None
+    assert before.to_dict()["license_review"] is None
+
+
+def test_a_combined_review_policy_an_unknown_figure_leaves_open_is_undetermined_not_the_default():
+    # the MI250's sheet does not say whether it was commercially available in the US on 2026-01-15
+    combined = classify_as_of(sheet("amd/mi250"), date(2026, 2, 1))
+    assert combined.license_review is None and combined.undetermined == ("license_review",)
+    assert "commercially_available_us" in combined.missing
+    assert combined.review_text == "undetermined (needs commercially_available_us)"
+    data = combined.to_dict()
+    assert data["license_review"] is None and data["undetermined"] == ["license_review"]
 
 
 def test_enforcement_changes_apply_in_date_order_whatever_order_they_are_written_in():

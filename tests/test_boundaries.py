@@ -45,7 +45,11 @@ def _written(value: Fraction, unit: str, per: Fraction) -> str:
 @pytest.mark.parametrize("round_id", ROUND_IDS)
 def test_values_at_and_around_the_threshold_land_on_the_side_the_operator_says(round_id):
     comparisons = list(_numeric_comparisons(round_id))
-    assert comparisons, f"{round_id} has no numeric comparison to probe"
+    if not comparisons:  # only a letter that names products may have no line to probe (us-2023-10-accel)
+        program = load_rules()[round_id]
+        assert program.round.catch_only, f"{round_id} has no numeric comparison to probe"
+        assert {c.kind for c in program.comparisons} == {"text"}, round_id
+        return
     for comparison, threshold in comparisons:
         _probe(comparison, threshold)
 

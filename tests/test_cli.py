@@ -85,7 +85,10 @@ def test_table_is_the_default_and_names_the_decisive_condition(capsys, monkeypat
         ("inf.yaml", "throughput.fp16.rate: not a finite number"),
         ("huge-exponent.yaml", "memory.bandwidth: number out of range"),
         ("unknown-unit.yaml", "io.nvlink: unknown unit"),
-        ("unknown-key-no-match.yaml", "zzzz: unknown field 'zzzz'; known fields: datacenter, die_area, dies, io,"),
+        (
+            "unknown-key-no-match.yaml",
+            "zzzz: unknown field 'zzzz'; known fields: commercially_available_us, datacenter, die_area, dies, io,",
+        ),
         ("die-typo.yaml", "dies[1].non_planer: unknown field 'non_planer'; did you mean 'non_planar'?"),
         ("rate-typo.yaml", "throughput.fp8.sparce: unknown field 'sparce'; did you mean 'sparse'?"),
         ("source-typo.yaml", "sources[0].feilds: unknown field 'feilds'; did you mean 'fields'?"),

@@ -24,9 +24,19 @@ def test_may_we_ship_names_the_deciding_round_and_why(capsys, monkeypatch):
         "NVIDIA A800 SXM4 80GB on 2023-01-01: not-controlled",
         (
             "  us-2022-10 (87 FR 62186, published): not controlled: [3A090.a.io] io_bandwidth 464 GB/s >= 600 GB/s: "
-            "fails (-22.67%)"
+            "fails (flips at x1.29311)"
         ),
+        "  applies to: CN, HK, MO",
     ]
+
+
+def test_may_we_ship_says_where_the_control_applies_and_what_the_review_policy_turns_on(capsys, monkeypatch):
+    out = run_example(capsys, monkeypatch, "may_we_ship.py", "chips/nvidia/a800-sxm4-80gb.yaml", "2026-06-01")
+    lines = out.splitlines()
+    assert lines[0] == "NVIDIA A800 SXM4 80GB on 2026-06-01: controlled"
+    assert "  applies to: D:1, D:4, D:5 except A:5, A:6; MO; entities headquartered in D:5, MO (anywhere)" in lines
+    assert "  applies to: CN, MO" in lines  # us-2026-01's review policy: exports to China and Macau
+    assert "  licence review: undetermined (needs commercially_available_us)" in lines
 
 
 def test_may_we_ship_before_any_round_says_none_addresses_it(capsys, monkeypatch):

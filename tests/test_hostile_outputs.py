@@ -293,9 +293,9 @@ def accelerator(**figures: str) -> dict:
 @pytest.mark.parametrize(
     "figures, sentence",
     [
-        ({"tpp": "4799.99999999"}, "tpp 4799.99999999 >= 4800: fails (-2.1e-10%)"),
-        ({"tpp": "4800.00000001"}, "tpp 4800.00000001 >= 4800: holds (+2.1e-10%)"),
-        ({"tpp": "4799." + "9" * 35}, "tpp just under 4800 >= 4800: fails (-2.1e-37%)"),
+        ({"tpp": "4799.99999999"}, "tpp 4799.99999999 >= 4800: fails (flips at x(1+2.1e-12))"),
+        ({"tpp": "4800.00000001"}, "tpp 4800.00000001 >= 4800: holds (flips below x(1-2.1e-12))"),
+        ({"tpp": "4799." + "9" * 35}, "tpp just under 4800 >= 4800: fails (flips at x(1+2.1e-39))"),
     ],
 )
 def test_a_tpp_just_either_side_of_the_line_does_not_read_as_on_it(figures, sentence):
@@ -306,10 +306,13 @@ def test_a_tpp_just_either_side_of_the_line_does_not_read_as_on_it(figures, sent
     "area, sentence",
     [
         # 5919.99999999 / 1000: exactly 5.91999999999, shown exactly
-        ("1000 mm^2", "performance_density 5.91999999999 per mm^2 >= 5.92 per mm^2: fails (-1.7e-10%)"),
+        ("1000 mm^2", "performance_density 5.91999999999 per mm^2 >= 5.92 per mm^2: fails (flips at x(1+1.7e-12))"),
         # 5919.99999999 / 999.99999999 = 5.92000000004920...: no exact decimal, rounded to the places that set it
         # apart (six digits would read 5.92)
-        ("999.99999999 mm^2", "performance_density 5.92000000005 per mm^2 >= 5.92 per mm^2: holds (+8.3e-10%)"),
+        (
+            "999.99999999 mm^2",
+            "performance_density 5.92000000005 per mm^2 >= 5.92 per mm^2: holds (flips below x(1-8.4e-12))",
+        ),
     ],
 )
 def test_a_performance_density_just_either_side_of_the_line_does_not_read_as_on_it(area, sentence):
@@ -339,5 +342,5 @@ def test_every_value_near_a_threshold_reads_apart_from_it_and_on_its_side(places
 def test_values_that_do_not_collide_keep_their_six_digit_text():
     shown = conditions(accelerator(tpp="4800.0000001234", die_area="800 mm^2"), "us-2023-10")
     # 4800.0000001234 reads apart (exactly) only where it meets 4800; against 1600 it keeps its short text
-    assert shown["3A090.a.1 tpp >= 4800"] == "tpp 4800.0000001234 >= 4800: holds (+2.6e-09%)"
-    assert shown["3A090.a.2 tpp >= 1600"] == "tpp 4800 >= 1600: holds (+200.00%)"
+    assert shown["3A090.a.1 tpp >= 4800"] == "tpp 4800.0000001234 >= 4800: holds (flips below x(1-2.6e-11))"
+    assert shown["3A090.a.2 tpp >= 1600"] == "tpp 4800 >= 1600: holds (flips below x0.333333)"

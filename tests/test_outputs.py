@@ -63,7 +63,7 @@ def test_table_per_round(run, golden):
     code, out, err = run("classify", *CHIPS)
     assert code == 0
     golden("classify-table.txt", trimmed(out))
-    assert err.strip() == "10 inputs from 10 files: 10 chips evaluated, 60 results, 0 errors"
+    assert err.strip() == "10 inputs from 10 files: 10 chips evaluated, 70 results, 0 errors"
 
 
 def test_table_as_of_a_date(run, golden):
@@ -201,7 +201,7 @@ def test_version(run):
     code, out, _ = run("--version")
     lines = out.splitlines()
     assert code == 0 and lines[0] == "exportctl 0.1.0"
-    assert re.fullmatch(r"rules: \S+ \(8 rounds: us-2022-08, us-2022-10, .*, us-2026-01\)", lines[1])
+    assert re.fullmatch(r"rules: \S+ \(9 rounds: us-2022-08, us-2022-10, .*, us-2026-01\)", lines[1])
     from exportctl.decision import durable
 
     if durable.available():

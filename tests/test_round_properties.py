@@ -165,6 +165,8 @@ def test_three_valued_logic_is_sound_and_complete(round_id: str, values: ChipVal
 MONOTONE: dict[str, dict[str, Any]] = {
     # letters: named chips stay named; the A100 line (TPP >= 4992) only catches more when raised
     "us-2022-08": {"raise": {"throughput": True, "io": True, "memory": True}},
+    # the Oct 23, 2023 notice: named products only; no figure moves a chip in or out
+    "us-2023-10-accel": {"raise": {"throughput": True, "io": True, "memory": True}},
     # 3A090 (2022): TPP >= 4800 and I/O >= 600, both monotone
     "us-2022-10": {"raise": {"throughput": True, "io": True}},
     # 3A090 (2023) and the rounds that overlay it: monotone in TPP for a datacenter chip of fixed die area

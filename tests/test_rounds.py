@@ -260,7 +260,8 @@ def test_mi325x_is_3a090a_under_the_2023_rule_without_a_die_area(rules):
 def test_b200_keeps_the_presumption_of_denial(rules):
     found = result(rules, sheet("nvidia/b200"), "us-2026-01")
     assert (found.status, found.classification) == ("controlled", "3A090.a")
-    assert found.license_review == "presumption of denial"
+    assert found.license_review == "presumption of denial (China/Macau)"
+    assert found.undetermined == ()  # over both lines: decided, whatever its US availability
 
 
 def test_a_chip_not_controlled_under_the_2023_rule_is_outside_the_2026_policy(rules):

@@ -74,6 +74,12 @@ def truth(comparison: Comparison, metric: MetricValue, threshold: object) -> Tri
                 return Tri.T
             if op in ("<", "<=") and not _order(op, metric.lower, threshold):
                 return Tri.F
+        if metric.upper is not None and type(threshold) is Fraction:
+            # Only an upper bound is known (a density over a lower-bound area).
+            if op in ("<", "<=") and _order(op, metric.upper, threshold):
+                return Tri.T
+            if op in (">=", ">") and not _order(op, metric.upper, threshold):
+                return Tri.F
         return Tri.U
     if comparison.kind == "boolean":
         return Tri.T if (value == threshold) == (op == "==") else Tri.F

@@ -109,3 +109,4 @@ Area = quantity("area")
 Capacity = quantity("capacity")
 Count = quantity("dimensionless")
 LinkRate = optional_quantity("bandwidth")
+DieArea = optional_quantity("area")  # a die that exists but whose area no source gives

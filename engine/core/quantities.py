@@ -362,6 +362,14 @@ def _terminating_decimal(value: Fraction) -> str | None:
     return f"{sign}{digits[:-places]}.{digits[-places:]}".rstrip("0").rstrip(".")
 
 
+def exact_text(value: Fraction) -> str:
+    """A value as text that reads back to exactly it: a decimal where one is exact (`-0.0133`), else a fraction
+    (`-1/75`). Machine formats carry margins and headroom this way; displays round (format_number)."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    return _terminating_decimal(value) or f"{value.numerator}/{value.denominator}"
+
+
 def format_quantity(value: Fraction, dimension: str) -> str:
     unit = DIMENSIONS[dimension].canonical
     if dimension == "density":

@@ -26,6 +26,12 @@ class Verdict:
     license_review: str | None
     decisive: frozenset[tuple[str, int]]  # (owning clause, comparison index) pairs that justify the status
     clauses: Mapping[str, Tri]  # the value of every clause (and of $scope, $controlled, $review)
+    # outcomes of a controlled chip that an unknown figure leaves open ("classification", "license_exception",
+    # "license_review"): their value above is None, which must not read as "none applies"
+    undetermined: tuple[str, ...] = ()
+    # clauses that held and, negated, kept a control clause from holding (the Note to 3A090 for a consumer card):
+    # what excluded a chip that is not controlled
+    exclusions: tuple[str, ...] = ()
 
 
 def _status(program: Program, values: Mapping[str, Tri]) -> tuple[Status, bool | None]:
@@ -51,9 +57,20 @@ def _first_clause(program: Program, values: Mapping[str, Tri], attribute: str) -
     return next((c for c in program.clauses_with(attribute) if values.get(c) is Tri.T), None)
 
 
-def _first(program: Program, values: Mapping[str, Tri], attribute: str) -> str | None:
-    clause = _first_clause(program, values, attribute)
-    return None if clause is None else getattr(program.outcomes[clause], attribute)
+def _first(program: Program, values: Mapping[str, Tri], attribute: str) -> tuple[str | None, bool]:
+    """The outcome of the first clause (in program order) of this kind that holds, and whether it is decided.
+
+    Clauses are read in order, as the rule text lists them: an earlier clause that is unknown could hold, so a
+    later one that holds does not decide, and when none holds, an unknown one leaves the outcome open. Unknown is
+    not no: an open licence exception is not "no exception", an open review policy is not the default.
+    """
+    for clause in program.clauses_with(attribute):
+        value = values.get(clause)
+        if value is Tri.T:
+            return getattr(program.outcomes[clause], attribute), True
+        if value is Tri.U:
+            return None, False
+    return None, True
 
 
 def _justify(
@@ -91,14 +108,41 @@ def _justify(
     return frozenset(out)
 
 
+def _exclusions(program: Program, pattern: tuple[Tri, ...], values: dict[str, Tri]) -> tuple[str, ...]:
+    """Clauses whose holding made a control clause fail through a `not`: `all: [..., not: clause X]` is false
+    because X is true. The first false part of the conjunction is what decided it (as in _justify)."""
+    found: list[str] = []
+    for clause in program.clauses_with("status"):
+        node = program.nodes[clause]
+        if not isinstance(node, AllNode) or values.get(clause) is not Tri.F:
+            continue
+        first = next((c for c in node.children if tri(c, pattern, values) is Tri.F), None)
+        if isinstance(first, NotNode) and isinstance(first.child, RefNode):
+            target = first.child.target
+            if values.get(target) is Tri.T and target not in found:
+                found.append(target)
+    return tuple(found)
+
+
 def verdict(program: Program, pattern: tuple[Tri, ...], values: Mapping[str, Tri]) -> Verdict:
     """The verdict, from the node values a backend computed for this pattern."""
     values = {nid: Tri(v) for nid, v in values.items()}
     status, applicable = _status(program, values)
     controlled = status is Status.CONTROLLED
-    classification = _first(program, values, "classification") if controlled else None
-    exception = _first(program, values, "license_exception") if controlled else None
-    review = (_first(program, values, "license_review") or program.round.default_license_review) if controlled else None
+    classification = exception = review = None
+    undetermined: list[str] = []
+    if controlled:
+        classification, known = _first(program, values, "classification")
+        if not known:
+            undetermined.append("classification")
+        exception, known = _first(program, values, "license_exception")
+        if not known:
+            undetermined.append("license_exception")
+        review, known = _first(program, values, "license_review")
+        if not known:
+            undetermined.append("license_review")
+        elif review is None:  # no review clause holds: the round's default policy, if it states one
+            review = program.round.default_license_review
     if controlled:
         targets = [_first_clause(program, values, "classification") or "$controlled"]
         targets += [
@@ -106,11 +150,21 @@ def verdict(program: Program, pattern: tuple[Tri, ...], values: Mapping[str, Tri
             for c in program.clauses_with("license_exception") + program.clauses_with("license_review")
             if values.get(c) in (Tri.T, Tri.U)
         ]
+        if "classification" in undetermined:  # the unknown classification clauses say what would decide it
+            targets += [c for c in program.clauses_with("classification") if values.get(c) is Tri.U]
     elif values["$scope"] is Tri.F:
         targets = ["$scope"]
     else:
         targets = ["$controlled", "$review"]
     clauses = {nid: v for nid, v in values.items() if not nid.startswith("$") or nid in REPORTED}
     return Verdict(
-        status, applicable, classification, exception, review, _justify(program, pattern, values, targets), clauses
+        status,
+        applicable,
+        classification,
+        exception,
+        review,
+        _justify(program, pattern, values, targets),
+        clauses,
+        tuple(undetermined),
+        () if controlled else _exclusions(program, pattern, values),
     )

@@ -34,6 +34,7 @@ class MetricValue:
     dimension: str
     basis: str = ""
     lower: Fraction | None = None
+    upper: Fraction | None = None  # with value None: known only from above (density over a lower-bound area)
 
     @property
     def known(self) -> bool:
@@ -52,6 +53,8 @@ class MetricValue:
         if self.value is None:
             if self.lower is not None:
                 return f"at least {format_quantity(self.lower, self.dimension)}"
+            if self.upper is not None:
+                return f"at most {format_quantity(self.upper, self.dimension)}"
             return "unknown"
         if isinstance(self.value, Fraction):
             return format_quantity(self.value, self.dimension)
@@ -65,6 +68,9 @@ class ChipMetrics:
     values: dict[str, MetricValue]
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # the sheet metric each assumption concerns (tpp, for a bit length or a sparse halving): a round that compares
+    # nothing resting on it does not depend on it
+    concerns: dict[str, str] = field(default_factory=dict)
     # comparisons already evaluated for this chip, by (comparison text, dimension, day): results/result.py
     conditions: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -77,7 +83,7 @@ class ChipMetrics:
             return self
         values = dict(self.values)
         _derive_all(extra, values)
-        return ChipMetrics(values, self.assumptions, self.warnings)
+        return ChipMetrics(values, self.assumptions, self.warnings, self.concerns)
 
     def base_inputs(self, name: str, metric_defs: Mapping[str, MetricDef]) -> list[str]:
         """The sheet-level metrics a metric rests on (itself, if it is read from the sheet)."""
@@ -88,27 +94,34 @@ class ChipMetrics:
 
 
 def _tpp(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricValue:
-    best: tuple[Fraction, str] | None = None
+    best: tuple[Fraction, str, str | None] | None = None
     for key, entry in (spec.throughput or {}).items():
         bits = entry.bits if entry.bits is not None else definitions.bit_lengths[key]
         rate = entry.rate.value
         note = f"throughput.{key} {entry.rate.text}"
         if entry.sparse:
             rate = rate * definitions.sparse_factor
-            out.assumptions.append(
+            text = (
                 f"throughput.{key} is published only with sparsity ({entry.rate.text}); "
                 f"counted as dense {format_number(rate)} TOPS"
             )
+            out.assumptions.append(text)
+            out.concerns[text] = "tpp"
             note += " (sparse, halved)"
         product = rate * bits
         if best is None or product > best[0]:
-            best = (product, f"{note} x {bits} bits")
+            best = (product, f"{note} x {bits} bits", key if entry.bits is None else None)
     published = spec.tpp.value if spec.tpp is not None else None
     if best is None:
         if published is None:
             return MetricValue("tpp", None, "dimensionless")
         return MetricValue("tpp", published, "dimensionless", f"published tpp {spec.tpp}")
-    derived, basis = best
+    derived, basis, operation = best
+    reading = definitions.interpretations.get(f"bit_lengths.{operation}") if operation else None
+    if reading:  # the highest TPP comes from an operation whose bit length is an interpretation (TF32)
+        text = f"tpp {format_number(derived)} is from throughput.{operation}: {' '.join(reading.split())}"  # one line
+        out.assumptions.append(text)
+        out.concerns[text] = "tpp"
     listed = spec.throughput or {}
     usual = definitions.tpp_usually_from
     incomplete = (
@@ -146,8 +159,13 @@ def _die_area(spec: ChipSpec) -> MetricValue:
         return MetricValue("die_area", spec.die_area.value, "area", f"die_area {spec.die_area}")
     if spec.dies:
         counted = [d for d in spec.dies if d.non_planar]
-        total = sum((d.area.value for d in counted), Fraction(0))
-        basis = " + ".join(f"{d.name or 'die'} {d.area}" for d in counted) or "no non-planar logic die"
+        total = sum((d.area.value for d in counted if d.area is not None), Fraction(0))
+        basis = (
+            " + ".join(f"{d.name or 'die'} {d.area if d.area is not None else 'unknown'}" for d in counted)
+            or "no non-planar logic die"
+        )
+        if any(d.area is None for d in counted):  # a die of unknown area: the known ones give a lower bound
+            return MetricValue("die_area", None, "area", basis, lower=total)
         return MetricValue("die_area", total, "area", basis)
     return MetricValue("die_area", None, "area")
 
@@ -179,6 +197,10 @@ def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> Met
         if top.value is None and top.lower is not None and divisor is not None:
             # a lower bound over an exact, positive divisor is a lower bound of the quotient
             return MetricValue(name, None, metric.dimension, basis, lower=top.lower / divisor)
+        if isinstance(top.value, Fraction) and bottom.value is None and bottom.lower is not None and bottom.lower > 0:
+            # an exact value over a divisor known only from below (dies of unknown area) is known from above:
+            # performance density is at most TPP / the known area
+            return MetricValue(name, None, metric.dimension, basis, upper=top.value / bottom.lower)
         return MetricValue(name, None, metric.dimension)
     known = [o.value for o in operands if isinstance(o.value, Fraction)]
     partial = sum((o.lower for o in operands if o.value is None and o.lower is not None), Fraction(0))
@@ -199,6 +221,7 @@ SHEET_METRICS = (
     "interconnect_bandwidth",
     "package_area",
     "datacenter",
+    "commercially_available_us",
     "kind",
     "vendor",
     "name",
@@ -282,6 +305,13 @@ def compute_metrics(
             "package_area",
         ),
         "datacenter": _plain("datacenter", "boolean", spec.datacenter, str(spec.datacenter).lower(), "datacenter"),
+        "commercially_available_us": _plain(
+            "commercially_available_us",
+            "boolean",
+            spec.commercially_available_us,
+            str(spec.commercially_available_us).lower(),
+            "commercially_available_us",
+        ),
         "kind": _plain("kind", "text", spec.kind, spec.kind, "kind"),
         "vendor": _plain("vendor", "text", spec.vendor, spec.vendor, "vendor"),
         "name": _plain("name", "text", spec.name, spec.name, "name"),

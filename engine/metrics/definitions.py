@@ -120,6 +120,24 @@ class Definitions(BaseModel):
         (), description="operation types an accelerator's highest TPP usually comes from (see _metrics.yaml)"
     )
     metrics: dict[str, MetricDef]
+    interpretations: dict[str, str] = Field(
+        {},
+        description="readings of the rule text that are interpretations (`bit_lengths.tf32`, `sparse_to_dense`), "
+        "with the reason; a result that rests on one lists it in its assumptions",
+    )
+
+    @model_validator(mode="after")
+    def _interpretations_name_settings(self) -> Definitions:
+        for key, text in self.interpretations.items():
+            section, _, item = key.partition(".")
+            known = (section == "bit_lengths" and item in self.bit_lengths) or (key == "sparse_to_dense")
+            if not known:
+                raise ValueError(
+                    f"interpretations: {key!r} names no setting (write bit_lengths.<operation> or sparse_to_dense)"
+                )
+            if not text.strip():
+                raise ValueError(f"interpretations: {key!r} needs its reason")
+        return self
 
     @model_validator(mode="after")
     def _usual_operations_are_known(self) -> Definitions:

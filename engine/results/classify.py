@@ -13,6 +13,15 @@ from ..sheets.load import LoadedChip
 from .result import Basis, Result
 
 
+def _assumptions(program: Program, metrics: ChipMetrics) -> list[str]:
+    """The chip's assumptions this round rests on: those about a metric its comparisons use (directly or through
+    a derived one, as performance density uses TPP)."""
+    if not metrics.assumptions:
+        return []
+    used = {base for c in program.comparisons for base in metrics.base_inputs(c.metric, program.metric_defs)}
+    return [a for a in metrics.assumptions if metrics.concerns.get(a) is None or metrics.concerns[a] in used]
+
+
 def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metrics: ChipMetrics) -> Result:
     """One chip under one compiled round, as of a date (dated thresholds are read on that date).
 
@@ -43,7 +52,9 @@ def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metr
         provenance=rule.provenance,
         title=rule.title,
         as_of=on,
-        assumptions=list(metrics.assumptions),
+        assumptions=_assumptions(program, metrics),
         warnings=list(metrics.warnings),
         basis=Basis(program, metrics, found, verdict),
+        destinations=rule.destinations,
+        undetermined=verdict.undetermined,
     )

@@ -15,10 +15,11 @@ from typing import Any
 
 from ..conditions.compare import ConditionResult, Pattern, evaluate
 from ..core.logic import SEVERITY, Status, Tri, strictest
-from ..core.quantities import format_number
+from ..core.quantities import exact_text, format_number
 from ..decision.verdict import Verdict
 from ..metrics.compute import ChipMetrics
 from ..rules.calendar import threshold_on
+from ..rules.model import Destinations
 from ..rules.program import Program
 
 STATUSES = tuple(Status)
@@ -42,9 +43,28 @@ class ConditionView:
     margin: Fraction | None
     basis: str
     decisive: bool
-    margin_text: str | None = field(default=None, repr=False, compare=False)  # the margin formatted, if known
+
+    @property
+    def headroom(self) -> Fraction | None:
+        """The factor the metric would have to be multiplied by to reach the threshold (threshold / value), exact.
+
+        A margin says how far apart value and threshold are relative to the threshold (the H20's TPP 2368 is
+        1.33% under 2400); headroom says how far the chip can or must move: x1.01351 to reach the line. Whether
+        the comparison flips at the factor or just past it depends on the operator (`flips`).
+        """
+        if self.margin is None or self.operator not in _FLIPS or self.margin == -1:
+            return None
+        return 1 / (1 + self.margin)
+
+    @property
+    def flips(self) -> str | None:
+        """Where the comparison changes as the metric is scaled by headroom: "at", "above" or "below" it."""
+        if self.headroom is None or self.holds is None:
+            return None
+        return _FLIPS[self.operator][self.holds]
 
     def to_dict(self) -> dict[str, Any]:
+        headroom = self.headroom
         return {
             "clause": self.clause,
             "comparison": self.comparison,
@@ -53,22 +73,66 @@ class ConditionView:
             "threshold": self.threshold,
             "value": self.value,
             "holds": self.holds,
-            "margin": self.margin_text
-            if self.margin_text is not None
-            else (None if self.margin is None else format_number(self.margin, 6)),
+            # exact decimal text (or a fraction where no decimal is exact): machine readers must not get rounding
+            "margin": None if self.margin is None else exact_text(self.margin),
+            "headroom": None if headroom is None else exact_text(headroom),
+            "flips": self.flips,
             "basis": self.basis,
             "decisive": self.decisive,
         }
 
     def sentence(self) -> str:
         verdict = {True: "holds", False: "fails", None: "unknown"}[self.holds]
-        margin = ""
-        if self.margin is not None:
-            percent = float(self.margin) * 100
-            # a margin too small for two decimals keeps its sign and size: `-2.1e-10%`, not `-0.00%`
-            tiny = self.margin != 0 and abs(percent) < 0.005
-            margin = f" ({percent:+.2g}%)" if tiny else f" ({percent:+.2f}%)"
-        return f"{self.metric} {self.value} {self.operator} {self.threshold}: {verdict}{margin}"
+        move = ""
+        headroom, flips = self.headroom, self.flips
+        if headroom is not None and flips is not None:
+            move = f" (flips {flips} x{_factor_text(headroom, flips)})"
+        return f"{self.metric} {self.value} {self.operator} {self.threshold}: {verdict}{move}"
+
+
+# For each operator: where, scaling the metric by threshold/value, the comparison flips, by whether it holds now.
+# `tpp >= 2400` failing at 2368 holds from x1.01351 on ("at"); holding at 4800 it fails only below x0.5 ("below").
+_FLIPS = {
+    ">=": {True: "below", False: "at"},
+    ">": {True: "at", False: "above"},
+    "<": {True: "at", False: "below"},
+    "<=": {True: "above", False: "at"},
+}
+
+
+def _factor_text(factor: Fraction, flips: str) -> str:
+    """The factor for display, rounded so that the shown factor is on the side the words claim: "flips at
+    x1.01352" must not name a factor at which the comparison has not flipped yet. A factor within 1e-4 of one
+    shows its distance from one (`x(1+2.1e-11)`): six digits would read `x1`, as if the chip sat on the line."""
+    up = flips in ("at", "above")  # the first factor that reaches the line (growing) is rounded up
+    delta = factor - 1
+    if delta and abs(delta) < Fraction(1, 10_000):
+        shown = _round_significant(delta, 2, up)
+        return f"(1{'+' if shown > 0 else '-'}{format_number(abs(shown), 2)})"
+    rounded = _round_significant(factor, 6, up)
+    if rounded >= 10**6:  # an integer in six significant digits: `3.33334e+39`, not forty digits
+        return f"{float(rounded):.6g}"
+    return format_number(rounded, 6)
+
+
+def _round_significant(value: Fraction, digits: int, up: bool) -> Fraction:
+    """The value rounded to so many significant digits, toward +infinity (up) or -infinity, exactly."""
+    if value == 0:
+        return value
+    scale = Fraction(10) ** (digits - 1 - _exponent(abs(value)))
+    scaled = value * scale
+    whole = -(-scaled.numerator // scaled.denominator) if up else scaled.numerator // scaled.denominator
+    return Fraction(whole) / scale
+
+
+def _exponent(value: Fraction) -> int:
+    """floor(log10(value)) for a positive value, exactly."""
+    exponent = len(str(value.numerator)) - len(str(value.denominator))
+    if Fraction(10) ** exponent > value:
+        exponent -= 1
+    elif Fraction(10) ** (exponent + 1) <= value:
+        exponent += 1
+    return exponent
 
 
 # Displays round to six significant digits (format_number), so a value and a threshold further apart than
@@ -86,10 +150,12 @@ def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> Cond
         if numerator and abs(numerator) * _NEAR < margin.denominator:
             assert type(metric.value) is Fraction
             value, threshold = _apart(metric.value, value, threshold_on(c, on), threshold)
-    elif metric.lower is not None:  # shown as "at least ...", against the threshold
+    elif metric.lower is not None or metric.upper is not None:  # "at least ..." / "at most ...", against the line
         line = threshold_on(c, on)
-        if type(line) is Fraction and line and abs(metric.lower - line) * _NEAR < line:
-            value, threshold = _apart(metric.lower, value, line, threshold)
+        bound = metric.lower if metric.lower is not None else metric.upper
+        assert bound is not None
+        if type(line) is Fraction and line and abs(bound - line) * _NEAR < line:
+            value, threshold = _apart(bound, value, line, threshold)
     return ConditionView(
         owner,
         c.key,
@@ -101,7 +167,6 @@ def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> Cond
         margin,
         metric.basis,
         decisive,
-        result.margin_text,
     )
 
 
@@ -206,6 +271,10 @@ class Result:
     assumptions: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     basis: Basis | None = field(default=None, repr=False, compare=False)
+    # where the round's licence requirement applies (country groups, countries, the headquarters rule)
+    destinations: Destinations | None = None
+    # outcomes an unknown figure leaves open (None above means "undetermined" for these, not "none")
+    undetermined: tuple[str, ...] = ()
 
     @cached_property
     def conditions(self) -> list[ConditionView]:
@@ -224,7 +293,87 @@ class Result:
 
     @property
     def decisive(self) -> list[ConditionView]:
-        return [c for c in self.conditions if c.decisive]
+        if "conditions" in self.__dict__:
+            return [c for c in self.conditions if c.decisive]
+        found: list[ConditionView] | None = self.__dict__.get("_decisive")
+        if found is None:  # only the decisive views: the common case builds no others
+            basis = self.basis
+            found = []
+            if basis is not None:
+                decisive = basis.verdict.decisive
+                found = [
+                    _view(o, basis.condition(i, self.as_of), True, self.as_of)
+                    for o, i in basis.program.owners
+                    if (o, i) in decisive
+                ]
+            self.__dict__["_decisive"] = found
+        return found
+
+    @property
+    def exclusions(self) -> tuple[str, ...]:
+        """Clauses that excluded the chip from a control clause it would otherwise meet (the Note to 3A090)."""
+        return self.basis.verdict.exclusions if self.basis is not None else ()
+
+    @property
+    def review_text(self) -> str:
+        """The licence review policy as a reader needs it: the policy, "undetermined" (with what decides it), or
+        "" when the round states none for this chip."""
+        if "license_review" in self.undetermined:
+            return "undetermined" + (f" (needs {', '.join(self.missing)})" if self.missing else "")
+        return self.license_review or ""
+
+    @property
+    def exception_text(self) -> str:
+        """The licence exception: its name, "undetermined", "none" (a controlled chip with no exception) or ""."""
+        if "license_exception" in self.undetermined:
+            return "undetermined" + (f" (needs {', '.join(self.missing)})" if self.missing else "")
+        if self.license_exception:
+            return self.license_exception
+        has_exceptions = self.basis is not None and bool(self.basis.program.clauses_with("license_exception"))
+        return "none" if self.status is Status.CONTROLLED and has_exceptions else ""
+
+    @property
+    def reason(self) -> str:
+        """The decisive reason for the status, in one line: for a controlled chip the condition that caught it,
+        for a chip not controlled what excluded it (the Note to 3A090) or the line it stays under, for an
+        indeterminate one the figures that would decide it."""
+        found: str | None = self.__dict__.get("_reason")
+        if found is None:
+            found = self.__dict__["_reason"] = self._reason()
+        return found
+
+    def _reason(self) -> str:
+        if self.applicable is False:
+            if self.clauses.get("$scope") is Tri.F:
+                scope = [c for c in self.decisive if c.clause == "$scope"]
+                shown = f": {scope[0].sentence()}" if scope else ""
+                return f"outside the round's scope{shown}"
+            return "not addressed: the round names products or lines this chip does not meet"
+        decisive = self.decisive
+        if self.status is Status.INDETERMINATE:
+            unknown = [c for c in decisive if c.holds is None]
+            needs = f"needs {', '.join(self.missing)}" if self.missing else "undecided"
+            return needs + (f": {unknown[0].sentence()}" if unknown else "")
+        if self.status is Status.NOT_CONTROLLED and self.exclusions:
+            excluded = self.exclusions[0]
+            parts = [c.sentence() for c in decisive if c.clause == excluded and c.holds is True]
+            return f"excluded by {excluded}" + (f": {'; '.join(parts)}" if parts else "")
+        want = {Status.CONTROLLED: True, Status.REVIEW: True, Status.NOT_CONTROLLED: False}[self.status]
+        matching = [c for c in decisive if c.holds is want and c.clause != "$scope"] or decisive
+        if not matching:
+            return ""
+        # the most telling one: a measured comparison nearest to flipping, then a product name, then the rest
+        chosen = min(
+            matching,
+            key=lambda c: (
+                c.headroom is None,
+                abs(c.headroom.numerator - c.headroom.denominator) / c.headroom.denominator
+                if c.headroom is not None
+                else 0,
+                c.operator != "matches",
+            ),
+        )
+        return f"[{chosen.clause}] {chosen.sentence()}"
 
     @property
     def explanation(self) -> str:
@@ -240,21 +389,13 @@ class Result:
         )
         if self.basis is None:
             return head
-        basis = self.basis
-        decisive = basis.verdict.decisive
-        if "conditions" in self.__dict__:
-            deciding = self.decisive
-        else:  # only the decisive views: the common case builds no others
-            deciding = [
-                _view(o, basis.condition(i, self.as_of), True, self.as_of)
-                for o, i in basis.program.owners
-                if (o, i) in decisive
-            ]
+        deciding = self.decisive
         if not deciding:
             return head
+        excluded = f" (excluded by {', '.join(self.exclusions)})" if self.exclusions else ""
         shown = "; ".join(f"[{v.clause}] {v.sentence()}" for v in deciding[:4])
-        more = f"; +{len(deciding) - 4} more" if len(deciding) > 4 else ""
-        return f"{head}: {shown}{more}"
+        more = f"; and {len(deciding) - 4} more decisive comparisons" if len(deciding) > 4 else ""
+        return f"{head}{excluded}: {shown}{more}"
 
     def to_dict(self) -> dict[str, Any]:
         conditions = [c.to_dict() for c in self.conditions]  # first: the explanation then reuses these views
@@ -266,8 +407,11 @@ class Result:
             "classification": self.classification,
             "license_exception": self.license_exception,
             "license_review": self.license_review,
+            "undetermined": list(self.undetermined),
             "applicable": self.applicable,
+            "reason": self.reason,
             "explanation": self.explanation,
+            "destinations": self.destinations.to_dict() if self.destinations else None,
             "conditions": conditions,
             "clauses": {k: str(v) for k, v in self.clauses.items()},
             "missing": self.missing,
@@ -283,7 +427,11 @@ class Result:
 
 @dataclass(frozen=True)
 class Combined:
-    """A chip as of a date: the strictest result of the rounds in force that apply to it."""
+    """A chip as of a date: the strictest result of the rounds in force that apply to it.
+
+    It answers the same questions as a Result (status, classification, licence exception, review policy,
+    where it applies, why) for the chip as a whole, so Python callers read the same fields the JSON has.
+    """
 
     chip: str
     source: str
@@ -300,18 +448,103 @@ class Combined:
         """
         return next((r for r in self.deciding if r.classification), self.deciding[0] if self.deciding else None)
 
+    @property
+    def deciding_rounds(self) -> list[str]:
+        return [r.round for r in self.deciding]
+
+    @property
+    def classification(self) -> str | None:
+        lead = self.lead
+        return lead.classification if lead else None
+
+    @property
+    def license_exception(self) -> str | None:
+        lead = self.lead
+        return lead.license_exception if lead else None
+
+    @property
+    def license_review(self) -> str | None:
+        """A review policy may come from another deciding round than the lead (us-2026-01 refines us-2023-10)."""
+        return next((r.license_review for r in self.deciding if r.license_review), None)
+
+    @property
+    def review_result(self) -> Result | None:
+        """The deciding round whose review policy the chip has (or leaves undetermined), if any states one."""
+        return next(
+            (r for r in self.deciding if r.license_review or "license_review" in r.undetermined),
+            None,
+        )
+
+    @property
+    def undetermined(self) -> tuple[str, ...]:
+        """Outcomes left open: the lead's classification and exception, and the review policy of the round that
+        states one (an undetermined us-2026-01 policy is not settled by us-2023-10 stating none)."""
+        lead, review = self.lead, self.review_result
+        out = [o for o in (lead.undetermined if lead else ()) if o != "license_review"]
+        if review is not None and "license_review" in review.undetermined:
+            out.append("license_review")
+        return tuple(out)
+
+    @property
+    def missing(self) -> list[str]:
+        """The figures that would decide the chip (or its open outcomes), over the deciding rounds."""
+        out: list[str] = []
+        for r in self.deciding:
+            out.extend(m for m in r.missing if m not in out)
+        return out
+
+    @property
+    def review_text(self) -> str:
+        review = self.review_result
+        return review.review_text if review else ""
+
+    @property
+    def exception_text(self) -> str:
+        lead = self.lead
+        return lead.exception_text if lead else ""
+
+    @property
+    def destinations(self) -> list[tuple[str, Destinations]]:
+        """Where each deciding round's requirement applies, by round (the A100's differ: the 2022 letters name
+        China, Hong Kong and Russia; 3A090 reaches D:1, D:4 and D:5)."""
+        return [(r.round, r.destinations) for r in self.deciding if r.destinations is not None]
+
+    @property
+    def destinations_text(self) -> str:
+        found = self.destinations
+        if len(found) == 1:
+            return found[0][1].summary()
+        return " | ".join(f"{round_id}: {d.summary()}" for round_id, d in found)
+
+    @property
+    def reason(self) -> str:
+        lead = self.lead
+        if lead is None:
+            return "no round in force applies to it"
+        return lead.reason
+
+    @property
+    def assumptions(self) -> list[str]:
+        out: list[str] = []
+        for r in self.deciding:
+            out.extend(a for a in r.assumptions if a not in out)
+        return out
+
     def to_dict(self) -> dict[str, Any]:
-        first = self.lead
         return {
             "chip": self.chip,
             "source": self.source,
             "round": "combined",
             "as_of": self.as_of.isoformat(),
             "status": str(self.status),
-            "classification": first.classification if first else None,
-            "license_exception": first.license_exception if first else None,
-            # a review policy may come from another deciding round than the lead (us-2026-01 refines us-2023-10)
-            "license_review": next((r.license_review for r in self.deciding if r.license_review), None),
-            "deciding_rounds": [r.round for r in self.deciding],
+            "classification": self.classification,
+            "license_exception": self.license_exception,
+            "license_review": self.license_review,
+            "undetermined": list(self.undetermined),
+            "reason": self.reason,
+            "missing": self.missing,
+            "deciding_rounds": self.deciding_rounds,
+            "destinations": [{"round": r, **d.to_dict()} for r, d in self.destinations],
+            "assumptions": self.assumptions,
             "rounds": [r.to_dict() for r in self.results],
         }

@@ -197,6 +197,34 @@ class Destinations(_Strict):
     headquartered_in: list[str] = Field([], description="the requirement also follows entities headquartered here")
     note: str | None = None
 
+    def summary(self) -> str:
+        """One line a procurement reader can act on: `D:1, D:4, D:5 except A:5, A:6; MO; entities headquartered
+        in D:5, MO (anywhere)`. The round's `note` keeps the quoted wording; results carry both."""
+        parts: list[str] = []
+        if self.worldwide:
+            parts.append("worldwide")
+        if self.country_groups:
+            groups = ", ".join(self.country_groups)
+            parts.append(f"{groups} except {', '.join(self.except_groups)}" if self.except_groups else groups)
+        elif self.except_groups:
+            parts.append(f"except {', '.join(self.except_groups)}")
+        if self.countries:
+            parts.append(", ".join(self.countries))
+        if self.headquartered_in:
+            parts.append(f"entities headquartered in {', '.join(self.headquartered_in)} (anywhere)")
+        return "; ".join(parts) or "not stated"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "summary": self.summary(),
+            "worldwide": self.worldwide,
+            "country_groups": list(self.country_groups),
+            "except_groups": list(self.except_groups),
+            "countries": list(self.countries),
+            "headquartered_in": list(self.headquartered_in),
+            "note": self.note,
+        }
+
 
 class Outcome(_Strict):
     status: Literal["controlled", "review"] | None = None

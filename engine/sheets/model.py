@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_serializer, model_validator
 
-from ..core.fields import Area, Bandwidth, Capacity, Count, Exact, LinkRate, Throughput, json_schema
+from ..core.fields import Area, Bandwidth, Capacity, Count, DieArea, Exact, LinkRate, Throughput, json_schema
 
 _KEY = r"^[a-z][a-z0-9_]*$"
 
@@ -61,7 +61,9 @@ class Rate(_Strict):
 
 class Die(_Strict):
     name: str | None = None
-    area: Area
+    # `unknown`: the die exists (an I/O die, say) but no source gives its area; the applicable area is then known
+    # only from below, and performance density only from above ("at most")
+    area: DieArea
     non_planar: bool = Field(
         True, description="made on a non-planar (FinFET/GAA) node; only those count as applicable area"
     )
@@ -89,6 +91,13 @@ class ChipSpec(_Strict):
     kind: Literal["accelerator", "memory"] = "accelerator"
     released: int | date | None = None
     datacenter: bool | None = Field(None, description="designed or marketed for datacenters; omit when unknown")
+    commercially_available_us: bool | None = Field(
+        None,
+        description=(
+            "commercially available in the United States on 2026-01-15, when the January 2026 review-policy rule "
+            "(91 FR 1684) was published; a condition of its case-by-case review. Omit when unknown"
+        ),
+    )
     throughput: dict[str, Rate] | None = None
     die_area: Area | None = None
     dies: list[Die] | None = None
@@ -158,7 +167,7 @@ class ChipSpec(_Strict):
         for key, rate in (self.throughput or {}).items():
             out[f"throughput.{key}"] = rate.rate
         for index, die in enumerate(self.dies or []):
-            out[f"dies[{index}].area"] = die.area
+            out[f"dies[{index}].area"] = die.area  # None: a die whose area is unknown
         if self.memory:
             for key in ("capacity", "bandwidth"):
                 if getattr(self.memory, key) is not None:
