@@ -231,12 +231,12 @@ class Basis:
     verdict: Verdict
 
     def condition(self, index: int, on: date) -> ConditionResult:
-        """Comparison `index` with its margin; a fixed comparison is evaluated once per chip and day, for every
-        round that has it (an overlay shares its base's), a dated one each time (`$line` may differ by round)."""
+        """Comparison `index` with its margin, evaluated once per chip and day for every round that has it (an
+        overlay shares its base's); a parameter's comparison is keyed by its value too (`$tpp_line` is a
+        different line in two rounds, or in a what-if)."""
         comparison = self.program.comparisons[index]
-        if comparison.parameter is not None:
-            return evaluate(self.program, self.metrics, on, self.pattern, index)
-        key = (comparison.key, comparison.dimension, on)
+        line = threshold_on(comparison, on) if comparison.parameter is not None else None
+        key = (comparison.key, comparison.dimension, on, line)
         found = self.metrics.conditions.get(key)
         if found is None:
             found = self.metrics.conditions[key] = evaluate(self.program, self.metrics, on, self.pattern, index)
