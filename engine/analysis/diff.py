@@ -72,9 +72,12 @@ class Standing:
     license_review: str | None
     rounds: tuple[str, ...]  # the rounds that decided it
     why: tuple[str, ...]  # their decisive comparisons, as sentences
+    undetermined: tuple[str, ...] = ()  # outcomes an unknown figure leaves open (not "none")
 
     def get(self, name: str) -> str | None:
         value = getattr(self, name)
+        if value is None and name in self.undetermined:
+            return "undetermined"
         return None if value is None else str(value)
 
 
@@ -159,23 +162,15 @@ def _why(results: list[Result]) -> tuple[str, ...]:
 
 
 def standing(item: Item) -> Standing:
-    if isinstance(item, Combined):
-        lead = item.lead
-        return Standing(
-            item.status,
-            lead.classification if lead else None,
-            lead.license_exception if lead else None,
-            next((r.license_review for r in item.deciding if r.license_review), None),
-            tuple(r.round for r in item.deciding),
-            _why(item.deciding),
-        )
+    deciding = item.deciding if isinstance(item, Combined) else [item]
     return Standing(
         item.status,
         item.classification,
         item.license_exception,
         item.license_review,
-        (item.round,),
-        _why([item]),
+        tuple(r.round for r in deciding),
+        _why(deciding),
+        tuple(item.undetermined),
     )
 
 

@@ -179,14 +179,22 @@ class Outcome:
     classification: str | None
     license_exception: str | None
     license_review: str | None
+    undetermined: tuple[str, ...] = ()  # outcomes an unknown figure leaves open
 
     @classmethod
     def of(cls, verdict: Verdict) -> Outcome:
-        return cls(verdict.status, verdict.classification, verdict.license_exception, verdict.license_review)
+        return cls(
+            verdict.status,
+            verdict.classification,
+            verdict.license_exception,
+            verdict.license_review,
+            verdict.undetermined,
+        )
 
     def text(self) -> str:
         parts = [str(self.status), self.classification, self.license_exception, self.license_review]
-        return " ".join(p for p in parts if p)
+        shown = " ".join(p for p in parts if p)
+        return shown + (f" ({', '.join(self.undetermined)} undetermined)" if self.undetermined else "")
 
 
 @dataclass(frozen=True)

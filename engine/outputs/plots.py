@@ -50,6 +50,10 @@ _STATUS = {
 }
 
 
+# adjustText's moves per call: a bound on work (its time limit would make a picture depend on the machine's load)
+ITERATIONS = 300
+
+
 def colour(name: str) -> str:
     if name in _REGION:
         return _REGION[name]
@@ -94,6 +98,12 @@ def _deepest(mask: Any) -> tuple[int, int] | None:
     return int(row), int(col)
 
 
+def _tall(mask: Any) -> bool:
+    """Whether a region is a narrow upright band (its label then reads better turned)."""
+    rows, cols = np.nonzero(mask)
+    return bool(len(rows)) and (rows.max() - rows.min()) > 2 * (cols.max() - cols.min())
+
+
 def _boundaries(regions: RegionMap) -> LineCollection:
     """Segments between cells of different labels (a region's outline)."""
     cells, xe, ye = regions.cells, regions.x_edges, regions.y_edges
@@ -109,7 +119,13 @@ def _shade(ax: Any, regions: RegionMap, blocked: Any, alpha: float = 0.28) -> li
     """Each region filled in its colour and named at its deepest cell away from the chips; the names' texts."""
     palette = ListedColormap([to_rgba(colour(name), alpha) for name in regions.labels])
     ax.pcolormesh(
-        regions.x_edges, regions.y_edges, regions.cells, cmap=palette, vmin=-0.5, vmax=len(regions.labels) - 0.5
+        regions.x_edges,
+        regions.y_edges,
+        regions.cells,
+        cmap=palette,
+        vmin=-0.5,
+        vmax=len(regions.labels) - 0.5,
+        rasterized=True,  # an SVG holds one image of the cells, not 160,000 rectangles
     )
     texts = []
     for index, name in enumerate(regions.labels):
@@ -215,7 +231,7 @@ def _chips(ax: Any, points: Sequence[Point], avoid: Sequence[Any] = ()) -> None:
             objects=list(avoid) or None,
             expand=(1.15, 1.5),
             prevent_crossings=False,
-            time_lim=5,
+            iter_lim=ITERATIONS,
             arrowprops={"arrowstyle": "-", "color": "0.45", "lw": 0.5},
             ensure_inside_axes=True,
         )
@@ -289,20 +305,23 @@ def plane(
         outline = _boundaries(other)
         outline.set(color=shade, linewidth=1.8)
         ax.add_collection(outline)
+        # named only where it answers otherwise than the shaded round (elsewhere the outline is the same region)
+        changed = other.cells != _relabel(other, regions)
         for index, name in enumerate(other.labels):
-            where = _deepest((other.cells == index) & ~blocked)
+            where = _deepest((other.cells == index) & changed & ~blocked) or _deepest((other.cells == index) & changed)
             if where is not None:
                 row, col = where
                 region_texts.append(
                     ax.text(
                         float(np.sqrt(other.x_edges[col] * other.x_edges[col + 1])),
                         float(np.sqrt(other.y_edges[row] * other.y_edges[row + 1])),
-                        f"{name} ({other.round})",
-                        fontsize=8,
+                        f"{name} in {other.round}",
+                        fontsize=7.5,
                         style="italic",
                         color=shade,
                         ha="center",
-                        va="top",
+                        va="center",
+                        rotation=90 if _tall(changed & (other.cells == index)) else 0,
                     )
                 )
         handles.append(Line2D([], [], color=shade, lw=1.8, label=f"outline: {other.round}"))
@@ -420,11 +439,19 @@ def sweep(found: Sweep, *, x_label: str) -> Figure:
     if len(changes) <= 40:
         counts = {p.value: len(p.controlled) for p in found.points}
         for value, came, left in changes:
-            names = [f"+{n}" for n in came] + [f"-{n}" for n in left]
+            names = [f"+{_short(n)}" for n in came] + [f"-{_short(n)}" for n in left]
             shown = ", ".join(names[:3]) + (f" (+{len(names) - 3})" if len(names) > 3 else "")
             texts.append(ax.text(float(value), counts[value], shown, fontsize=6.5))
     if texts:
-        adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5}, time_lim=5)
+        adjust_text(texts, ax=ax, arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5}, iter_lim=ITERATIONS)
+        ax.text(
+            0.01,
+            0.01,
+            "+chip: controlled from this value on; -chip: no longer controlled",
+            transform=ax.transAxes,
+            fontsize=7,
+            color="0.3",
+        )
     ax.set_xlabel(x_label)
     ax.set_ylabel("chips")
     ax.set_ylim(bottom=0)

@@ -490,7 +490,9 @@ def _locator(edit: RoundEdit, program: Program) -> Locator:
         where = exc.field or ""
         match = re.match(r"^clauses\[\d+\] \((?P<id>.*?)\)(?P<rest>.*)$", where)
         if match and match.group("id") in fields:
-            return RuleFileError(edit.source, fields[match.group("id")] + match.group("rest"), exc.message)
+            # the overlay's own field, with the clause id as a rule file's messages give it
+            located = f"{fields[match.group('id')]} ({match.group('id')}){match.group('rest')}"
+            return RuleFileError(edit.source, located, exc.message)
         match = re.match(r"^parameters\.(?P<name>[A-Za-z0-9_]+)", where)
         if match and match.group("name") in params:
             return RuleFileError(edit.source, params[match.group("name")], exc.message)
