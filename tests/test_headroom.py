@@ -134,7 +134,10 @@ def test_every_factor_is_where_reclassifying_the_scaled_sheet_first_changes_the_
             for entry in engine.headroom(chip, [round_id], DAY):
                 variation = by_metric[entry.metric]
                 sign = 1 if entry.direction == "grow" else -1
-                at = lambda k: answer(engine, scaled(chip.spec, variation, k), round_id)  # noqa: E731
+
+                def at(k: Fraction, spec=chip.spec, variation=variation, round_id=round_id) -> tuple:
+                    return answer(engine, scaled(spec, variation, k), round_id)
+
                 where = f"{chip.spec.name} under {round_id}, {entry.metric}"
                 if entry.first is None:
                     if entry.reason.startswith("cannot move"):

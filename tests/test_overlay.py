@@ -294,7 +294,7 @@ def test_the_command_line_refuses_a_bad_what_if_with_exit_2_and_one_line(tmp_pat
         ["--set", "us-2023-10.tpp_line=lots", "rules"],
         ["--overlay", str(tmp_path / "missing.yaml"), "rules"],
     ):
-        code, out, err = run(capsys, *argv)
+        code, _, err = run(capsys, *argv)
         assert code == 2, argv
         assert "Traceback" not in err and err.startswith("error: ") and len(err.strip().splitlines()) == 1, err
     code, _, err = run(capsys, "--set", "us-2023-10.tpp_line=lots", "rules")
