@@ -341,13 +341,14 @@ class Engine:
         variant_field: str | None,
     ) -> Any:
         from .analysis.regions import edges, label, region_map, span, thresholds
-        from .outputs import plots
+
+        plots = _plots()
 
         on = as_of or date.today()
         program = self.rules[round_id]
         others = [(engine, engine.rules[r]) for engine, r in compare]
-        points: list[plots.Point] = []
-        strip: list[plots.Point] = []
+        points: list[Any] = []
+        strip: list[Any] = []
         missing: list[str] = []
         outside: list[str] = []
         for loaded in (self._loaded(c) for c in chips):
@@ -428,7 +429,7 @@ class Engine:
         self, chips: Iterable[ChipLike], rounds: list[str] | None = None, until: date | None = None
     ) -> Any:
         """Per chip, its combined status over time (a band per period) with the rounds' dates marked."""
-        from .outputs import plots
+        plots = _plots()
 
         rows = []
         for loaded in (self._loaded(c) for c in chips):
@@ -442,7 +443,7 @@ class Engine:
 
     def plot_sweep(self, found: Sweep) -> Any:
         """A sweep's step plot: chips controlled per value of the parameter."""
-        from .outputs import plots
+        plots = _plots()
 
         owner_id, _, name = found.parameter.rpartition(".")
         dimension = self.rules[owner_id].round.parameters[name].dimension
@@ -451,6 +452,20 @@ class Engine:
 
 
 Side = str | date | tuple["Engine", str | date]
+
+
+def _plots() -> Any:
+    """The pictures module, or a refusal that says what to install (matplotlib is an extra: `exportctl[plot]`)."""
+    try:
+        from .outputs import plots
+    except ImportError as exc:
+        from .core.errors import ExportctlError
+
+        raise ExportctlError(
+            f"pictures need matplotlib, adjustText and numpy ({exc.name or exc} is not installed): "
+            "pip install 'exportctl[plot]'"
+        ) from None
+    return plots
 
 
 def _describe(chip: Mapping[str, Any]) -> str:

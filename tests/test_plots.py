@@ -156,3 +156,23 @@ def test_exportctl_version_does_not_import_matplotlib():
     shim = str(ROOT / "engine" / "..")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=shim, check=True)
     assert done.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_without_matplotlib_a_picture_is_refused_with_what_to_install(monkeypatch, tmp_path, capsys):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_matplotlib(name, globals=None, locals=None, fromlist=(), level=0):
+        if name.startswith("matplotlib") or (name.endswith("outputs") and "plots" in (fromlist or ())):
+            raise ImportError("No module named 'matplotlib'", name="matplotlib")
+        return real(name, globals, locals, fromlist, level)
+
+    import exportctl.outputs
+
+    monkeypatch.delitem(sys.modules, "exportctl.outputs.plots", raising=False)
+    monkeypatch.delattr(exportctl.outputs, "plots", raising=False)
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    code = main(["plot", "timeline", str(CATALOG / "nvidia" / "h20.yaml"), "-o", str(tmp_path / "t.png")])
+    err = capsys.readouterr().err
+    assert code == 2 and "pictures need matplotlib, adjustText and numpy" in err and "exportctl[plot]" in err
