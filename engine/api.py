@@ -9,23 +9,27 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .analysis.lint import check, unambiguous
 from .core import cache, paths
-from .core.errors import RuleFileError, SpecSheetError
+from .core.errors import ArgumentError, RoundNotInForceError, RoundNotInForceWarning, RuleFileError, SpecSheetError
 from .decision.backend import Backend, DeferredBackend
 from .decision.memo import Memo
 from .metrics.compute import ChipMetrics, compute_metrics
 from .metrics.definitions import Definitions
+from .outputs.in_force import not_in_force_reason
 from .results.classify import evaluate_chip
 from .results.combine import combine, in_force
 from .results.result import Combined, Result
 from .results.timeline import Change, timeline
+from .rules.calendar import in_force_on
 from .rules.ruleset import RuleSet, input_files
 from .sheets import load as sheet_files
 from .sheets.load import LoadedChip, LoadReport
@@ -38,6 +42,50 @@ if TYPE_CHECKING:
     from .rules.overlay import Overlay, RoundEdit
 
 ChipLike = ChipSpec | LoadedChip | Mapping[str, Any] | str | Path
+DateLike = date | str
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def as_date(value: object, argument: str = "as_of") -> date:
+    """A date argument: a `datetime.date`, or ISO text `YYYY-MM-DD` exactly (`"2025-06-01"`).
+
+    Anything else raises ArgumentError naming the argument: other text (`"2025-6-1"`, `"today"`, `"20250601"`,
+    which Python's own `date.fromisoformat` would take), a number, or a `datetime` (its day depends on a time zone
+    the call does not state: pass `.date()` of it in the zone meant).
+    """
+    if isinstance(value, datetime):
+        raise ArgumentError(
+            argument, f"expected a date, got a datetime ({value.isoformat()}); pass its .date() in the time zone meant"
+        )
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        if _ISO_DAY.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError as exc:
+                raise ArgumentError(argument, f"{value!r} is not a date: {exc}") from None
+        raise ArgumentError(argument, f"{value!r} is not an ISO date (YYYY-MM-DD, e.g. '2025-06-01')")
+    raise ArgumentError(argument, f"expected a date or ISO text 'YYYY-MM-DD', got {type(value).__name__}")
+
+
+def _round_ids(rounds: object) -> list[str] | None:
+    """A `rounds` argument: None (the rounds applied by default) or a list of round ids, never one bare id (whose
+    letters would read as ids), nor a date given where the rounds go."""
+    if rounds is None:
+        return None
+    if isinstance(rounds, str):
+        if _ISO_DAY.fullmatch(rounds):
+            raise ArgumentError("rounds", f"expected a list of round ids, got the date {rounds!r} (a date is as_of)")
+        raise ArgumentError("rounds", f"expected a list of round ids, got the text {rounds!r}; write [{rounds!r}]")
+    if isinstance(rounds, date) or not isinstance(rounds, Iterable):
+        raise ArgumentError("rounds", f"expected a list of round ids, got {type(rounds).__name__}")
+    ids = list(rounds)
+    for item in ids:
+        if not isinstance(item, str):
+            raise ArgumentError("rounds", f"expected round ids (text), got {type(item).__name__}")
+    return ids
 
 
 class Engine:
@@ -138,26 +186,56 @@ class Engine:
 
     # --- results -------------------------------------------------------------------------------------------------
 
-    def classify(self, chip: ChipLike, rounds: list[str] | None = None, as_of: date | None = None) -> list[Result]:
+    def classify(self, chip: ChipLike, rounds: list[str] | None = None, as_of: DateLike | None = None) -> list[Result]:
         """The chip under each round asked for (default: every round applied by default), as of a date
-        (default: today; dated thresholds are read on it)."""
+        (default: today; dated thresholds are read on it). Each round answers whether or not it is in force that
+        day: this is what the round says. `as_of` is a date or ISO text (`"2025-06-01"`, see `as_date`)."""
+        on = date.today() if as_of is None else as_date(as_of)
+        chosen = _round_ids(rounds)
         loaded = self._loaded(chip)
-        on = as_of or date.today()
         metrics = compute_metrics(loaded.spec, self.definitions)
-        programs = [self.rules[r] for r in (rounds or self.rules.default_ids())]
+        programs = [self.rules[r] for r in (chosen or self.rules.default_ids())]
         return [evaluate_chip(p, loaded, on, self.memo, metrics) for p in programs]
 
-    def classify_as_of(self, chip: ChipLike, as_of: date, rounds: list[str] | None = None) -> Combined:
-        """The combined status on a date (strictest of the rounds in force), with the per-round results behind it."""
+    def classify_as_of(self, chip: ChipLike, as_of: DateLike, rounds: list[str] | None = None) -> Combined:
+        """The combined status on a date (strictest of the rounds in force), with the per-round results behind it.
+
+        `as_of` is a date or ISO text (`"2025-06-01"`; anything else raises ArgumentError, see `as_date`).
+        `rounds` (default: the rounds applied by default) limits the combination to those asked for. When none of
+        them is in force that day, RoundNotInForceError says so, naming each and the days it is in force (a
+        combination of none would read "no round applies", as if the chip were cleared); when only some are, the
+        others are combined and a RoundNotInForceWarning names the missing ones.
+        """
+        day = as_date(as_of)
+        chosen = _round_ids(rounds)
+        if chosen:
+            self._check_in_force(chosen, day)
         loaded = self._loaded(chip)
-        return self._as_of(loaded, compute_metrics(loaded.spec, self.definitions), as_of, rounds)
+        return self._as_of(loaded, compute_metrics(loaded.spec, self.definitions), day, chosen)
+
+    def not_in_force(self, rounds: Iterable[str], day: DateLike) -> list[str]:
+        """For each round asked for that is not in force on the day, why, with the days it is (UnknownRoundError
+        for an id no rule file defines): `us-2025-01-diffusion was not in force on 2025-06-01 (in force 2025-01-13
+        .. 2025-05-13, not enforced since 2025-05-13)`."""
+        on = as_date(day, "day")
+        programs = [self.rules[r] for r in dict.fromkeys(rounds)]
+        return [not_in_force_reason(p.round, on) for p in programs if not in_force_on(p.round, on)]
+
+    def _check_in_force(self, rounds: list[str], day: date) -> None:
+        reasons = self.not_in_force(rounds, day)
+        if reasons and len(reasons) == len(set(rounds)):
+            raise RoundNotInForceError(day.isoformat(), reasons)
+        for reason in reasons:
+            warnings.warn(RoundNotInForceWarning(reason), stacklevel=3)
 
     def _as_of(self, loaded: LoadedChip, metrics: ChipMetrics, day: date, rounds: list[str] | None) -> Combined:
         results = [evaluate_chip(p, loaded, day, self.memo, metrics) for p in in_force(self.rules, day, rounds)]
         return combine(loaded.spec.name, loaded.source, day, results)
 
     def timeline(self, chip: ChipLike, rounds: list[str] | None = None) -> list[Change]:
-        """Each date the chip's combined status changed, and the rounds that changed it."""
+        """Each date the chip's combined status changed, and the rounds that changed it (of those asked for, by a
+        list of ids; default: the rounds applied by default)."""
+        rounds = _round_ids(rounds)
         loaded = self._loaded(chip)
         metrics = compute_metrics(loaded.spec, self.definitions)
         return timeline(self.rules, lambda day: self._as_of(loaded, metrics, day, rounds), loaded.spec.released)
@@ -539,7 +617,7 @@ def load_chip(path: str | Path, rules: RuleSet | None = None) -> ChipSpec:
 def classify(
     chip: ChipLike,
     rounds: list[str] | None = None,
-    as_of: date | None = None,
+    as_of: DateLike | None = None,
     rules: RuleSet | None = None,
     memo: Memo | None = None,
 ) -> list[Result]:
@@ -548,7 +626,11 @@ def classify(
 
 
 def classify_as_of(
-    chip: ChipLike, as_of: date, rules: RuleSet | None = None, rounds: list[str] | None = None, memo: Memo | None = None
+    chip: ChipLike,
+    as_of: DateLike,
+    rules: RuleSet | None = None,
+    rounds: list[str] | None = None,
+    memo: Memo | None = None,
 ) -> Combined:
-    """`Engine(...).classify_as_of`, for one-off calls."""
+    """`Engine(...).classify_as_of`, for one-off calls (`as_of`: a date or ISO text such as `"2025-06-01"`)."""
     return _engine(rules, memo).classify_as_of(chip, as_of, rounds)

@@ -37,6 +37,8 @@ def _date(text: str) -> date:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .decision.backend import BACKENDS, default_backend  # (asks importlib where durable-rules is: imports nothing)
+
     parser = argparse.ArgumentParser(prog="exportctl", description="Export-control classification of AI chips.")
     parser.add_argument("--version", action="store_true", help="print version, rule-file set and decision backend")
     parser.add_argument("--rules", type=Path, help="a rules folder to use instead of the shipped one (what-if)")
@@ -50,20 +52,53 @@ def _parser() -> argparse.ArgumentParser:
         "--as-of", type=_date, metavar="DATE", help="combine the rounds in force on this date (YYYY-MM-DD or today)"
     )
     c.add_argument("--format", choices=("table", "json", "jsonl", "csv"), default="table")
-    c.add_argument("--backend", choices=("durable-rules", "python"), help="decision backend (default: durable-rules)")
+    c.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help=f"decision backend (default here: {default_backend()}; durable-rules needs Python < 3.13)",
+    )
 
     s = sub.add_parser("schema", help="print the JSON Schema of spec sheets or rule files")
     s.add_argument("what", choices=("chip", "rules"))
 
     t = sub.add_parser("timeline", help="per chip, each date its status changed and the round that changed it")
     t.add_argument("paths", nargs="+", type=Path, help="spec-sheet files or folders")
-    t.add_argument("--format", choices=("table", "json"), default="table")
+    t.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl", "csv"),
+        default="table",
+        help="json: one element per chip with its changes; jsonl and csv: one record per change",
+    )
 
-    sub.add_parser("rules", help="list the rounds")
+    r = sub.add_parser("rules", help="list the rounds")
+    r.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="json and csv: every round's dates, enforcement, supersedes and destinations",
+    )
     e = sub.add_parser("explain", help="print a round's clause tree with thresholds and quoted text")
     e.add_argument("round")
     _whatif_arguments(parser, sub)
     return parser
+
+
+# Width for output that is not read on a terminal: wide enough that no row wraps, so that `grep` and scripts see
+# one line per row (and a wrapped table would break nothing: no word is ever split).
+UNWRAPPED = 100_000
+
+
+def _console() -> Console:
+    """The terminal console. On a terminal, or with COLUMNS set, tables use that width; written to a pipe or a file
+    (`exportctl rules | grep foundry`), nothing wraps."""
+    from rich.console import Console
+
+    # colour marks structure (headings, status groups) only; rich's number and date highlighting would recolour
+    # figures and rule text
+    out = Console(highlight=False)
+    if not out.is_terminal and not os.environ.get("COLUMNS", "").isdigit():
+        out.width = UNWRAPPED
+    return out
 
 
 def _version(folder: Path | None) -> str:
@@ -94,14 +129,33 @@ def _errors(errors: Sequence[Exception]) -> None:
             print(f"error: {visible(str(exc))}", file=sys.stderr)
 
 
-def _summary(inputs: int, files: int, chips: int, results: int, errors: int) -> None:
+def _summary(inputs: int, files: int, chips: int, results: int, errors: int, what: str = "results") -> None:
     print(
-        f"{inputs} inputs from {files} files: {chips} chips evaluated, {results} results, {errors} errors",
+        f"{inputs} inputs from {files} files: {chips} chips evaluated, {results} {what}, {errors} errors",
         file=sys.stderr,
     )
 
 
+def _rounds_asked(args: argparse.Namespace, engine: Engine) -> None:
+    """Refuse rounds asked for that do not exist, or (with --as-of) of which none was in force that day, before any
+    chip is read: a combination of no round would print every chip as not controlled. When only some were in
+    force, say which were not; the others are combined."""
+    from .core.errors import RoundNotInForceError
+
+    for round_id in args.rounds or ():
+        engine.rules[round_id]  # UnknownRoundError, naming the rounds there are
+    if args.as_of and args.rounds:
+        reasons = engine.not_in_force(args.rounds, args.as_of)
+        if len(reasons) == len(set(args.rounds)):
+            raise RoundNotInForceError(args.as_of.isoformat(), reasons)
+        for reason in reasons:
+            print(f"warning: {reason}; the results combine the other rounds asked for", file=sys.stderr)
+
+
 def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
+    import warnings
+
+    from .core.errors import RoundNotInForceWarning
     from .core.paths import catalog_dir
     from .outputs import formats
     from .sheets.load import LoadReport
@@ -110,6 +164,7 @@ def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
     if not paths:
         print("exportctl classify: give spec-sheet files or folders, or --catalog", file=sys.stderr)
         return EXIT_USAGE
+    _rounds_asked(args, engine)
     report = LoadReport()
     counted = [0]
 
@@ -123,31 +178,26 @@ def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
                 counted[0] += len(found)
                 yield from found
 
-    if args.format == "table":
-        from .outputs.table import table
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RoundNotInForceWarning)  # said once above, not once per chip
+        if args.format == "table":
+            from .outputs.table import table
 
-        table(list(results()), out)
-    else:
-        formats.WRITERS[args.format](results(), sys.stdout)
+            table(list(results()), out)
+        else:
+            formats.WRITERS[args.format](results(), sys.stdout)
     _errors(report.errors)
     _summary(report.loaded + len(report.errors), report.files, report.loaded, counted[0], len(report.errors))
     return EXIT_INPUT if report.errors else EXIT_OK
 
 
 def _timeline(args: argparse.Namespace, engine: Engine, out: Console) -> int:
-    import json
-
     report = engine.load_chips(args.paths)
     rows = [(chip, engine.timeline(chip)) for chip in report.chips]
-    if args.format == "json":
-        from .outputs.formats import readable
+    if args.format != "table":
+        from .outputs.formats import TIMELINE_WRITERS
 
-        # (ASCII JSON; an undecodable file-name byte would be a lone surrogate escape, which strict readers refuse)
-        data = [
-            {"chip": readable(c.spec.name), "source": readable(c.source), "changes": [x.to_dict() for x in ch]}
-            for c, ch in rows
-        ]
-        print(json.dumps(data, indent=2))
+        TIMELINE_WRITERS[args.format](rows, sys.stdout)
     else:
         from rich.text import Text
 
@@ -157,10 +207,31 @@ def _timeline(args: argparse.Namespace, engine: Engine, out: Console) -> int:
             out.print(Text.assemble((visible(chip.spec.name), "bold"), f"  ({visible(chip.source)})"))
             for change in changes:
                 what = change.status + (f" {change.classification}" if change.classification else "")
+                terms = [f"licence exception {change.license_exception}"] if change.license_exception else []
+                terms += [f"review {change.license_review}"] if change.license_review else []
+                if terms:
+                    what += f"; {'; '.join(terms)}"
                 by = ", ".join(change.rounds) or "no round applies"
-                out.print(plain(f"  from {change.since}: {what}  ({by})"))
+                when = f"released {change.released}" if change.released else f"from {change.since}"
+                out.print(plain(f"  {when}: {what}  ({by})"))
     _errors(report.errors)
+    count = sum(len(changes) for _, changes in rows)
+    _summary(
+        len(report.chips) + len(report.errors), report.files, len(report.chips), count, len(report.errors), "changes"
+    )
     return EXIT_INPUT if report.errors else EXIT_OK
+
+
+def _rules(args: argparse.Namespace, engine: Engine, out: Console) -> int:
+    if args.format == "table":
+        from .outputs.explain import rules_list
+
+        rules_list(engine.rules, out)
+    else:
+        from .outputs.formats import RULE_WRITERS
+
+        RULE_WRITERS[args.format](engine.rules, sys.stdout)
+    return EXIT_OK
 
 
 def _schema(what: str) -> str:
@@ -185,14 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         _parser().print_help()
         return EXIT_USAGE
 
-    from rich.console import Console
-
     from .api import Engine
     from .core.errors import ExportctlError
 
-    # colour marks structure (headings, status groups) only; rich's number and date highlighting would recolour
-    # figures and rule text
-    out = Console(highlight=False)
+    out = _console()
     try:
         # verdicts decided in earlier runs are reused and this run's kept (exportctl.core.cache)
         engine = Engine(args.rules, getattr(args, "backend", None), keep_verdicts=True)
@@ -206,12 +273,11 @@ def main(argv: list[str] | None = None) -> int:
                 return _timeline(args, engine, out)
         finally:
             engine.save()
-        from .outputs.explain import explain_round, rules_list
-
         if args.command == "rules":
-            rules_list(engine.rules, out)
-        else:
-            explain_round(engine.rules, args.round, out)
+            return _rules(args, engine, out)
+        from .outputs.explain import explain_round
+
+        explain_round(engine.rules, args.round, out)
         return EXIT_OK
     except ExportctlError as exc:
         _errors([exc])

@@ -2,8 +2,8 @@
 
 Each output is compared with a reviewed file in tests/golden/. After an intended change, rewrite them with
 `pytest tests/test_outputs.py --update-golden` and read the diff before committing. Tables are compared exactly
-(their layout is part of what users read, at the fixed width of 200 columns); printed lines, with runs of spaces
-collapsed.
+(their layout is part of what users read, at the fixed width of 200 columns, or 44 where a test says so);
+printed lines, with runs of spaces collapsed.
 """
 
 from __future__ import annotations
@@ -13,6 +13,9 @@ import re
 
 import pytest
 from exportctl.cli import main
+from exportctl.core.errors import BackendUnavailableError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT, durable_available
 
@@ -72,7 +75,9 @@ def test_table_as_of_a_date(run, golden):
     golden("classify-table-2025-06-01.txt", trimmed(out))
 
 
-def test_table_in_a_narrow_terminal_folds_long_cells_instead_of_cutting_them(run, golden, monkeypatch):
+def test_table_in_a_narrow_terminal_wraps_text_at_spaces_and_runs_long_rather_than_break_a_word(
+    run, golden, monkeypatch
+):
     monkeypatch.setenv("COLUMNS", "44")
     code, out, _ = run("classify", *CHIPS, "--as-of", "2025-06-01")
     assert code == 0
@@ -154,6 +159,20 @@ def test_timeline_json(run, golden):
     golden("timeline.json", out)
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_timeline_for_scripts_has_one_record_per_change(run, golden, fmt):
+    code, out, _ = run("timeline", *CHIPS, "--format", fmt)
+    assert code == 0
+    golden(f"timeline.{fmt}", out)
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_rules_for_scripts(run, golden, fmt):
+    code, out, _ = run("rules", "--format", fmt)
+    assert code == 0
+    golden(f"rules.{fmt}", out)
+
+
 def test_timeline_reports_a_bad_sheet_and_still_shows_the_good_one(run):
     code, out, err = run("timeline", "tests/fixtures/bad/negative.yaml", CHIPS[2])
     assert code == 2 and "negative.yaml" in err and "die_area: must not be negative" in err
@@ -166,7 +185,7 @@ def test_rules_list(run, golden):
     golden("rules.txt", trimmed(out))
 
 
-def test_rules_list_in_a_narrow_terminal_folds_words_and_cuts_nothing_off(run, golden, monkeypatch):
+def test_rules_list_in_a_narrow_terminal_wraps_at_spaces_and_cuts_nothing_off(run, golden, monkeypatch):
     monkeypatch.setenv("COLUMNS", "44")
     code, out, _ = run("rules")
     assert code == 0
@@ -223,7 +242,7 @@ def test_where_durable_rules_does_not_import_the_python_backend_decides_and_aski
     code, out, _ = run("--version")
     assert code == 0 and out.splitlines()[2] == "decision backend: python (available: python)"
     with pytest.raises(RuntimeError, match=r"durable-rules is not available here: it is not installed"):
-        decision.make_backend("durable-rules")
+        decision.make_backend("durable-rules")  # (a BackendUnavailableError, still a RuntimeError as it was)
 
 
 def test_where_durable_rules_is_installed_but_does_not_import_the_python_backend_decides(monkeypatch):
@@ -234,7 +253,11 @@ def test_where_durable_rules_is_installed_but_does_not_import_the_python_backend
     monkeypatch.setattr(durable, "_lang", None)
     monkeypatch.setattr(durable, "_IMPORT_ERROR", "ImportError: broken build")
     assert decision.make_backend().name == "python"
-    with pytest.raises(RuntimeError, match=r"durable-rules is not available here: ImportError: broken build"):
+    with pytest.raises(
+        BackendUnavailableError,
+        match=r"^durable-rules is not available here: it does not import on this Python \(ImportError: broken build\); "
+        r"use the python backend \(--backend python\)",
+    ):
         decision.make_backend("durable-rules")
 
 
@@ -270,7 +293,10 @@ def test_an_unknown_round_is_an_error_naming_it(run):
 
 
 @pytest.mark.parametrize("command", ["", "classify", "schema", "timeline", "rules", "explain"])
-def test_help(run, golden, capsys, command):
+def test_help(run, golden, capsys, monkeypatch, command):
+    from exportctl.decision import backend
+
+    monkeypatch.setattr(backend, "durable_installed", lambda: True)  # the default it names is this Python's
     with pytest.raises(SystemExit) as stop:
         run(*([command] if command else []), "--help")
     assert stop.value.code == 0
@@ -291,3 +317,25 @@ def test_every_hostile_rule_folder_gets_its_own_exact_message(run, golden):
         assert code == 2
         lines.append(err)
     golden("errors-bad-rules.txt", "".join(lines))
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 80), st.integers(1, 80)), min_size=1, max_size=8),
+    st.integers(0, 400),
+)
+def test_column_widths_fit_the_room_and_none_is_narrower_than_its_longest_word(columns, room):
+    from exportctl.outputs.table import narrowed
+
+    natural = [max(a, b) for a, b in columns]  # what the column's cells need on one line
+    least = [min(a, b) for a, b in columns]  # its longest word (its longest cell, for an id)
+    widths = narrowed(natural, least, room)
+    assert all(low <= width <= most for low, width, most in zip(least, widths, natural, strict=True))
+    if sum(least) > room:
+        assert widths == least  # too narrow for the longest words: lines run long, no word is broken
+        return
+    assert sum(widths) == min(room, sum(natural))  # the room is used, up to what the cells need
+    # the widest are narrowed first, to a common width: no column is wider than that by more than one
+    # unless it needs no more (natural) or may not be narrower (least)
+    cut = [w for w, low, most in zip(widths, least, natural, strict=True) if low < w < most]
+    for w, low, most in zip(widths, least, natural, strict=True):
+        assert not cut or w <= min(cut) + 1 or w in (low, most)

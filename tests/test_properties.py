@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 from datetime import date
 from fractions import Fraction
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 import yaml
 from exportctl import classify, classify_as_of, load_chips
 from exportctl.conditions.compare import pattern
+from exportctl.core.errors import RoundNotInForceError, RoundNotInForceWarning
 from exportctl.core.logic import SEVERITY
 from exportctl.core.yamlsafe import parse_yaml
 from exportctl.decision import durable
@@ -137,10 +139,20 @@ def test_backends_agree_on_random_chips(chip: dict[str, Any], on: date) -> None:
 )
 def test_as_of_status_is_strictest_applicable_round(path, on: date, asked) -> None:  # type: ignore[no-untyped-def]
     """The combined status on a date is the strictest per-round status among the rounds asked for (default: those
-    applied by default) that are in force and apply."""
+    applied by default) that are in force and apply. Rounds asked for that are not in force are named: each in a
+    warning, or, when none of them is, in an error instead of a result."""
     loaded = catalog_chip(path)
-    combined = classify_as_of(loaded, on, shipped_rules(), asked)
     in_force_ids = [p.round.id for p in in_force(shipped_rules(), on, asked)]
+    if asked and not in_force_ids:
+        with pytest.raises(RoundNotInForceError) as caught:
+            classify_as_of(loaded, on, shipped_rules(), asked)
+        assert len(caught.value.reasons) == len(asked)
+        return
+    with warnings.catch_warnings(record=True) as given_warnings:
+        warnings.simplefilter("always")
+        combined = classify_as_of(loaded, on, shipped_rules(), asked)
+    named = [str(w.message).split(" ", 1)[0] for w in given_warnings if w.category is RoundNotInForceWarning]
+    assert named == [r for r in (asked or []) if r not in in_force_ids]
     assert [r.round for r in combined.results] == in_force_ids
     alone = classify(loaded, in_force_ids, as_of=on, rules=shipped_rules()) if in_force_ids else []
     applying = [r.status for r in alone if r.applicable is not False]

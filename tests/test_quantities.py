@@ -90,3 +90,80 @@ def test_a_plain_number_must_be_just_a_number():
     for text in ("4 GB", "four", ""):
         with pytest.raises(QuantityError, match=f"not a number: '{text}'"):
             parse_number(text)
+
+
+# Issue 11: common spellings are refused, each with the spelling meant. None is ever read as that spelling: the
+# sheet must say what it means.
+@pytest.mark.parametrize(
+    "text, dimension, message",
+    [
+        ("814 mm2", "area", "unknown unit 'mm2'; did you mean 'mm^2'?"),
+        ("8.14 cm2", "area", "unknown unit 'cm2'; did you mean 'cm^2'?"),
+        ("2 GB/s/mm2", "bandwidth_density", "unknown unit 'GB/s/mm2'; did you mean 'GB/s/mm^2'?"),
+        ("989 TFLOPs", "throughput", "unknown unit 'TFLOPs'; did you mean 'TFLOPS'?"),
+        ("989 Tflops", "throughput", "unknown unit 'Tflops'; did you mean 'TFLOPS'?"),
+        ("989 TFLOP/s", "throughput", "unknown unit 'TFLOP/s'; did you mean 'TFLOPS'?"),
+        ("1979 TOPs", "throughput", "unknown unit 'TOPs'; did you mean 'TOPS'?"),
+        ("3.35 TBps", "bandwidth", "unknown unit 'TBps'; did you mean 'TB/s'?"),
+        (
+            "4,000 GB/s",
+            "bandwidth",
+            (
+                "'4,000 GB/s' is not a decimal number (digits grouped with ','); did you mean '4000 GB/s'? "
+                "(a comma is neither a thousands nor a decimal separator here)"
+            ),
+        ),
+        (
+            "4,8 TB/s",
+            "bandwidth",
+            (
+                "'4,8 TB/s' is not a decimal number (a comma for the decimal point); did you mean '4.8 TB/s'? "
+                "(a comma is neither a thousands nor a decimal separator here)"
+            ),
+        ),
+        (
+            "4,800",
+            "dimensionless",
+            (
+                "'4,800' is not a decimal number (digits grouped with ','); did you mean '4800'? "
+                "(a comma is neither a thousands nor a decimal separator here)"
+            ),
+        ),
+        (
+            "80_000_000_000",
+            "dimensionless",
+            "'80_000_000_000' is not a decimal number (digits grouped with '_'); did you mean '80000000000'?",
+        ),
+    ],
+)
+def test_a_common_misspelling_is_refused_with_the_spelling_meant(text, dimension, message):
+    with pytest.raises(QuantityError) as caught:
+        parse_quantity(text, dimension)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize(
+    "text, dimension, message",
+    [
+        # mm^2 is no bandwidth: suggesting it would only lead to the next refusal
+        ("814 mm2", "bandwidth", "unknown unit 'mm2'"),
+        ("900 zorbs/s", "bandwidth", "unknown unit 'zorbs/s'"),
+        # the respelt figure would still be refused (its unit too is misspelt), so there is nothing to suggest
+        (
+            "4,000 GBps",
+            "bandwidth",
+            "'4,000 GBps' is not a decimal number (digits grouped with ','); write the figure in decimal",
+        ),
+    ],
+)
+def test_a_suggestion_is_made_only_when_it_is_a_figure_the_field_takes(text, dimension, message):
+    with pytest.raises(QuantityError) as caught:
+        parse_quantity(text, dimension)
+    assert str(caught.value) == message
+
+
+def test_every_suggested_spelling_is_read_as_the_figure_meant():
+    assert parse_quantity("814 mm^2", "area") == 814
+    assert parse_quantity("989 TFLOPS", "throughput") == 989
+    assert parse_quantity("3.35 TB/s", "bandwidth") == 3350
+    assert parse_quantity("4000 GB/s", "bandwidth") == 4000

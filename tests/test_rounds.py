@@ -141,12 +141,33 @@ def test_a_stack_at_exactly_3_3_is_not_eligible(rules):
     assert (found.status, found.license_exception) == ("controlled", None)
 
 
-def test_an_hbm_stack_without_its_package_area_is_indeterminate(rules):
+def test_an_hbm_stack_without_its_package_area_is_controlled_by_the_rule_s_presumption_and_says_so(rules):
+    # 89 FR 96790: "All HBM stacks currently in production exceed this threshold"; the density is not measured, so
+    # the licence exception (a density line of its own) stays open, naming the figure that would decide it
     stack = parse_chip(
         {"name": "HBM no area", "vendor": "Test", "kind": "memory", "memory": {"bandwidth": "819 GB/s"}}, "<test>"
     )
     found = result(rules, stack, "us-2024-12")
-    assert found.status == "indeterminate" and found.missing == ["package_area"]
+    assert (found.status, found.classification) == ("controlled", "3A090.c")
+    assert [a for a in found.assumptions if a.startswith("presumed: memory_bandwidth_density > 2 GB/s/mm^2")]
+    assert "All HBM stacks currently in production exceed this threshold" in found.assumptions[0]
+    assert found.undetermined == ("license_exception",) and found.missing == ["package_area"]
+    assert "presumed by the rule text" in found.reason
+
+
+def test_an_hbm_stack_with_its_package_area_is_decided_by_its_figures_not_the_presumption(rules):
+    stack = parse_chip(
+        {
+            "name": "HBM low density",
+            "vendor": "Test",
+            "kind": "memory",
+            "memory": {"bandwidth": "200 GB/s"},
+            "package_area": "110 mm^2",
+        },
+        "<test>",
+    )
+    found = result(rules, stack, "us-2024-12")
+    assert found.status == "not-controlled" and found.assumptions == []
 
 
 def test_an_accelerator_with_co_packaged_hbm_is_outside_3a090c(rules):

@@ -68,6 +68,28 @@ def test_a_missing_path_is_an_error_and_the_other_paths_still_load():
     assert (error.source, error.message) == ("/no/such/sheet.yaml", "no such file or folder")
 
 
+@pytest.mark.parametrize("contents", [{}, {"README.md": "notes", "sheet.json": "{}", "sub/notes.txt": "x"}])
+def test_a_folder_with_no_sheet_is_an_error_naming_it_and_the_other_paths_still_load(tmp_path, contents):
+    for name, text in contents.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    report = load_chips([tmp_path, LISTS / "two-chips.yaml"])
+    assert len(report.chips) == 2 and report.files == 1
+    ((error,),) = [report.errors]
+    assert isinstance(error, SpecSheetError)
+    assert str(error) == (
+        f"{tmp_path}: no spec sheets found in this folder or its subfolders (looked for *.yaml, *.yml)"
+    )
+
+
+def test_a_folder_whose_only_entry_is_refused_reports_that_entry_alone(tmp_path):
+    (tmp_path / "gone.yaml").symlink_to(tmp_path / "missing.yaml")
+    report = load_chips([tmp_path])
+    assert [e.message for e in report.errors] == [
+        f"broken symbolic link to {tmp_path / 'missing.yaml'}: its target does not exist"
+    ]
+
+
 def test_load_chip_reads_a_file_holding_a_list_of_one():
     assert load_chip(LISTS / "nested" / "one-in-a-list.YML").name == "Fixture list of one"
 

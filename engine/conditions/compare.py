@@ -102,6 +102,24 @@ def pattern(program: Program, metrics: ChipMetrics, on: date) -> Pattern:
     return tuple(truth(c, values[c.metric], threshold_on(c, on)) for c in program.comparisons)
 
 
+def presume(program: Program, found: Pattern) -> tuple[Pattern, dict[int, str]]:
+    """The pattern with the round's presumptions applied: an unknown comparison the rule text settles is true.
+
+    Also returns, by comparison index, the assumption text of each one applied; the result lists those its verdict
+    rests on (a presumption is never shown as a measured figure). A known comparison is never changed.
+    """
+    if not program.presumptions:
+        return found, {}
+    applied = {i: text for i, text in program.presumptions if found[i] is Tri.U}
+    if not applied:
+        return found, {}
+    changed = list(found)
+    for i in applied:
+        changed[i] = Tri.T
+    texts = {i: f"presumed: {program.comparisons[i].key}, as the rule states: {t}" for i, t in applied.items()}
+    return tuple(changed), texts
+
+
 def evaluate(program: Program, metrics: ChipMetrics, on: date, found: Pattern, index: int) -> ConditionResult:
     """Comparison `index` of the program with its margin and display text (`found`: the pattern already computed)."""
     comparison = program.comparisons[index]

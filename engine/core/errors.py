@@ -35,3 +35,33 @@ class QuantityError(ValueError):
 
 class UnknownRoundError(ExportctlError):
     """A round id was asked for that no rule file defines."""
+
+
+class ArgumentError(ExportctlError, TypeError, ValueError):
+    """A library call was given an argument exportctl will not guess at (a date as `'June 1'`, a round id where a
+    list of them belongs). The message names the argument. It is also a TypeError and a ValueError, which is what
+    such a call raised before, so callers that caught those still do."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        self.argument = argument
+        self.message = message
+        super().__init__(f"{argument}: {message}")
+
+
+class RoundNotInForceError(ExportctlError):
+    """No round asked for was in force on the date asked about. Combining none would read "no round applies",
+    as if the chip were cleared, when the question itself named a round that did not apply that day."""
+
+    def __init__(self, day: str, reasons: list[str]) -> None:
+        self.day = day
+        self.reasons = reasons
+        super().__init__("; ".join(reasons))
+
+
+class RoundNotInForceWarning(UserWarning):
+    """Some rounds asked for were not in force on the date: the combined result is of the others only."""
+
+
+class BackendUnavailableError(ExportctlError, RuntimeError):
+    """The decision backend asked for cannot run here (durable-rules is not installed, or does not import on this
+    Python). A RuntimeError too, as it was before it had a type of its own."""

@@ -17,6 +17,7 @@ import importlib.util
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -174,7 +175,12 @@ _NOT_DECIMAL = (
     (re.compile(r"^\s*[+-]?\d+(?::\d+)+"), "base 60, as in a time of day"),
     (re.compile(r"^\s*[+-]?\d+(?:_\d+)+"), "digits grouped with '_'"),
     (re.compile(r"^\s*[+-]?\d{1,3}(?:,\d{3})+(?!\d)"), "digits grouped with ','"),
+    (re.compile(r"^\s*[+-]?\d+,\d+(?![\d,])"), "a comma for the decimal point"),
 )
+# How each of those is usually meant, for the refusal's "did you mean": separators dropped, a decimal comma as a
+# point. (A suggestion, never a reading: `4,000` is 4000 to some readers and 4 to others.)
+_GROUPED = re.compile(r"^(\s*[+-]?)(\d+(?:[,_]\d+)+)")
+_COMMA_NOTE = " (a comma is neither a thousands nor a decimal separator here)"
 # Bounds on the work one figure may cause. Anything beyond this many powers of ten, or digits, is a typo or an
 # attack, not a chip figure. A unit is a few symbols (GB/s/mm^2) with small whole powers; a long unit, or a huge
 # power such as (ks/s)**100000000, would make the exact conversion factor a number of millions of digits.
@@ -187,9 +193,47 @@ _LEADING_DIGITS = re.compile(r"\s*[+-]?(\d*)(?:\.(\d*))?")
 _UNIT_NUMBER = re.compile(r"(?<![A-Za-z_])\d[\d.]*(?:[eE][+-]?\d+)?")
 
 
+def _prefix(letter: str) -> str:
+    """An SI prefix as pint spells it: `k` for kilo, the others in capitals (`t` -> `T`)."""
+    return "k" if letter in ("k", "K") else letter.upper()
+
+
+# Unit spellings pint does not know but spec sheets often have, and the spelling usually meant. None is ever
+# accepted (the sheet must say what it means); a refusal suggests the respelling when that is a unit of the
+# field's kind: `unknown unit 'mm2'; did you mean 'mm^2'?`.
+_RESPELLINGS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    # TFLOPs, Tflops, TFLOP/s -> TFLOPS
+    (re.compile(r"(?<![a-z])([kmgtpe]?)flop(?:s|/s)?(?![a-z])", re.IGNORECASE), lambda m: _prefix(m[1]) + "FLOPS"),
+    # TOPs, Tops, TOP/s -> TOPS (not a bare `op`, which is pint's operation)
+    (re.compile(r"(?<![a-z])([kmgtpe]?)op(?:s|/s)(?![a-z])", re.IGNORECASE), lambda m: _prefix(m[1]) + "OPS"),
+    # GBps, TBps -> GB/s, TB/s (bytes: `Gbps`, gigabits per second, is a unit pint knows)
+    (re.compile(r"(?<![A-Za-z])([kKMGTPE]?)Bps(?![A-Za-z])"), lambda m: _prefix(m[1]) + "B/s"),
+    # a power without its caret: mm2 -> mm^2, GB/s/mm2 -> GB/s/mm^2
+    (re.compile(r"(?<=[A-Za-z])([2-4])(?![0-9.^])"), lambda m: "^" + m[1]),
+)
+
+
+def _unit_suggestion(unit: str, dimension: str) -> str:
+    """`; did you mean 'mm^2'?` when a respelling of an unknown unit is a unit of the dimension, else nothing."""
+    candidate = unit
+    for pattern, respelt in _RESPELLINGS:
+        candidate = pattern.sub(respelt, candidate)
+    if candidate == unit:
+        return ""
+    try:
+        _conversion_factor(candidate, dimension, suggest=False)
+    except QuantityError:
+        return ""
+    return f"; did you mean {candidate!r}?"
+
+
 @lru_cache(maxsize=4096)
 def conversion_factor(unit: str, dimension: str) -> Fraction:
     """Exact factor taking a value in `unit` to the dimension's canonical unit."""
+    return _conversion_factor(unit, dimension, suggest=True)
+
+
+def _conversion_factor(unit: str, dimension: str, suggest: bool) -> Fraction:
     _check_unit_text(unit)  # before the cache too: an entry never lets through a unit these checks refuse
     cached = _factors().get(unit, dimension)
     if cached is not None:
@@ -198,7 +242,7 @@ def conversion_factor(unit: str, dimension: str) -> Fraction:
     try:
         parsed = registry().parse_units(unit) if unit else registry().dimensionless
     except Exception as exc:  # pint raises several unrelated types for junk
-        raise QuantityError(f"unknown unit {unit!r}") from exc
+        raise QuantityError(f"unknown unit {unit!r}{_unit_suggestion(unit, dimension) if suggest else ''}") from exc
     for name, power in registry().Quantity(1, parsed).unit_items():
         if power != int(power) or abs(power) > _MAX_POWER:
             raise QuantityError(
@@ -315,7 +359,9 @@ def parse_quantity(value: object, dimension: str) -> Fraction:
         raise QuantityError(f"too long for a figure ({len(value)} characters; at most {_MAX_TEXT}): {_shown(value)!r}")
     for pattern, reason in _NOT_DECIMAL:
         if pattern.match(value):
-            raise QuantityError(f"{value.strip()!r} is not a decimal number ({reason}); write the figure in decimal")
+            raise QuantityError(
+                f"{value.strip()!r} is not a decimal number ({reason}); {_decimal_hint(value, dimension)}"
+            )
     match = _NUMBER.match(value)
     if not match:
         raise QuantityError(f"expected a number with a unit, such as {DIMENSIONS[dimension].example!r}, got {value!r}")
@@ -326,6 +372,24 @@ def parse_quantity(value: object, dimension: str) -> Fraction:
     if magnitude.numerator < 0:
         raise QuantityError(f"must not be negative: {value!r}")
     return magnitude * conversion_factor(unit, dimension)
+
+
+def _decimal_hint(value: str, dimension: str) -> str:
+    """What to write instead of a grouped or decimal-comma number: `did you mean '4000 GB/s'?` when that figure is
+    one this field takes, else the general advice."""
+    match = _GROUPED.match(value)
+    if match:
+        digits = match[2]
+        grouped = re.fullmatch(r"\d{1,3}(?:,\d{3})+|\d+(?:_\d+)+", digits)
+        number = digits.replace(",", "").replace("_", "") if grouped else digits.replace(",", ".", 1)
+        candidate = (match[1] + number + value[match.end() :]).strip()
+        try:
+            parse_quantity(candidate, dimension)
+        except QuantityError:
+            pass
+        else:
+            return f"did you mean {candidate!r}?" + (_COMMA_NOTE if "," in digits else "")
+    return "write the figure in decimal"
 
 
 def format_number(value: Fraction, digits: int = 6) -> str:

@@ -8,25 +8,32 @@ from __future__ import annotations
 import re
 
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 from ..rules.model import Parameter, condition_text
+from ..rules.program import Program
 from ..rules.ruleset import RuleSet
-from .table import plain, visible
+from .in_force import in_force_text
+from .table import Column, grid, plain, show, visible
+
+# The rules list, left to right (`exportctl rules --format json|csv` has every field, destinations among them).
+RULE_COLUMNS: list[Column[Program]] = [
+    Column("round", lambda p: p.round.id, whole=True),
+    Column("in force", lambda p: in_force_text(p.round), min_width=len("2022-10-07 .. -")),  # breaks after ".."
+    Column("provenance", lambda p: p.round.provenance, whole=True),
+    Column("citation", lambda p: p.round.citation),
+    Column("applies to", lambda p: p.round.destinations.summary()),
+    Column("title", lambda p: p.round.title),
+]
 
 
 def rules_list(rules: RuleSet, out: Console) -> None:
-    grid = Table(pad_edge=False)
-    for column in ("round", "citation", "provenance", "in force", "title"):
-        grid.add_column(column, overflow="fold")  # in a narrow terminal a long word folds; nothing is cut off
-    for program in rules:
-        r = program.round
-        until = r.dates.ends.isoformat() if r.dates.ends else "-"
-        extra = "" if r.applied_by_default else " (not applied by default)"
-        dates = f"{r.dates.effective} .. {until}{extra}"
-        grid.add_row(*(plain(text) for text in (r.id, r.citation, r.provenance, dates, r.title)))
-    out.print(grid)
+    """The rounds, one row each, and which of them apply only when asked for."""
+    show(grid(RULE_COLUMNS, list(rules), out), out)
+    asked = [p.round.id for p in rules if not p.round.applied_by_default]
+    if asked:
+        out.print()
+        out.print(plain(f"Applied only when asked for (--round ID): {', '.join(asked)}"))
 
 
 def _quoted(text: str, indent: str) -> str:
@@ -63,6 +70,15 @@ def explain_round(rules: RuleSet, round_id: str, out: Console) -> None:
     out.print(plain(f"in force {r.dates.effective} .. {r.dates.ends or '-'}"))
     if program.variant is not None:
         out.print(plain(f"what-if made from {program.variant.base}: " + "; ".join(program.variant.changes)))
+    out.print(plain(f"where: {r.destinations.summary()}"))
+    if r.destinations.note:
+        out.print(plain(f"  {' '.join(r.destinations.note.split())}"))
+    if r.default_license_review:
+        out.print(plain(f"licence review when no review clause holds: {r.default_license_review}"))
+    for presumption in r.presumptions:
+        text = _with_values(condition_text(presumption.comparison), r.parameters)
+        out.print(plain(f"presumed where unknown: {text}"))
+        out.print(plain(f"  {' '.join(presumption.text.split())}"))
     if r.parameters:
         out.print(Text.assemble("\n", ("parameters", "bold"), " (a what-if moves one with --set ROUND.NAME=VALUE)"))
         for name, parameter in r.parameters.items():

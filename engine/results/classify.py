@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..conditions.compare import pattern
+from ..conditions.compare import pattern, presume
 from ..core.logic import Tri
 from ..decision.memo import Memo
 from ..metrics.compute import ChipMetrics
@@ -28,7 +28,7 @@ def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metr
     `metrics` are the chip's metrics under the rule set's definitions; a round's own derived metrics are added here.
     """
     metrics = metrics.with_derived(program.derived)
-    found = pattern(program, metrics, on)
+    found, presumed = presume(program, pattern(program, metrics, on))
     verdict = memo.verdict(program, found)
     rule = program.round
     missing: list[str] = []
@@ -52,7 +52,9 @@ def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metr
         provenance=rule.provenance,
         title=rule.title,
         as_of=on,
-        assumptions=_assumptions(program, metrics),
+        # a presumption counts only where the verdict rests on it (not for a chip outside the round's scope)
+        assumptions=_assumptions(program, metrics)
+        + [text for i, text in presumed.items() if any(i == j for _, j in verdict.decisive)],
         warnings=list(metrics.warnings),
         basis=Basis(program, metrics, found, verdict),
         destinations=rule.destinations,

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from fractions import Fraction
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..conditions.compare import ConditionResult, Pattern, evaluate
@@ -44,19 +45,19 @@ class ConditionView:
     basis: str
     decisive: bool
 
-    @property
+    @cached_property
     def headroom(self) -> Fraction | None:
         """The factor the metric would have to be multiplied by to reach the threshold (threshold / value), exact.
 
         A margin says how far apart value and threshold are relative to the threshold (the H20's TPP 2368 is
-        1.33% under 2400); headroom says how far the chip can or must move: x1.01351 to reach the line. Whether
+        1.33% under 2400); headroom says how far the chip can or must move: x1.01352 to reach the line. Whether
         the comparison flips at the factor or just past it depends on the operator (`flips`).
         """
         if self.margin is None or self.operator not in _FLIPS or self.margin == -1:
             return None
         return 1 / (1 + self.margin)
 
-    @property
+    @cached_property
     def flips(self) -> str | None:
         """Where the comparison changes as the metric is scaled by headroom: "at", "above" or "below" it."""
         if self.headroom is None or self.holds is None:
@@ -83,10 +84,11 @@ class ConditionView:
 
     def sentence(self) -> str:
         verdict = {True: "holds", False: "fails", None: "unknown"}[self.holds]
+        if self.basis.startswith("presumed"):
+            verdict += " (presumed by the rule text)"
         move = ""
-        headroom, flips = self.headroom, self.flips
-        if headroom is not None and flips is not None:
-            move = f" (flips {flips} x{_factor_text(headroom, flips)})"
+        if self.margin is not None and self.holds is not None and self.operator in _FLIPS and self.margin != -1:
+            move = _move_text(self.margin, self.operator, self.holds)
         return f"{self.metric} {self.value} {self.operator} {self.threshold}: {verdict}{move}"
 
 
@@ -100,19 +102,41 @@ _FLIPS = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _move_text(margin: Fraction, operator: str, holds: bool) -> str:
+    """` (flips at x1.01352)` for a comparison with this margin: a pure function of its arguments, remembered
+    (a catalog has few distinct margins, and each shows in several rounds and outputs)."""
+    flips = _FLIPS[operator][holds]
+    return f" (flips {flips} x{_factor_text(1 / (1 + margin), flips)})"
+
+
 def _factor_text(factor: Fraction, flips: str) -> str:
     """The factor for display, rounded so that the shown factor is on the side the words claim: "flips at
     x1.01352" must not name a factor at which the comparison has not flipped yet. A factor within 1e-4 of one
     shows its distance from one (`x(1+2.1e-11)`): six digits would read `x1`, as if the chip sat on the line."""
     up = flips in ("at", "above")  # the first factor that reaches the line (growing) is rounded up
     delta = factor - 1
-    if delta and abs(delta) < Fraction(1, 10_000):
+    if delta and abs(delta) < _NEAR_ONE:
         shown = _round_significant(delta, 2, up)
         return f"(1{'+' if shown > 0 else '-'}{format_number(abs(shown), 2)})"
-    rounded = _round_significant(factor, 6, up)
-    if rounded >= 10**6:  # an integer in six significant digits: `3.33334e+39`, not forty digits
-        return f"{float(rounded):.6g}"
-    return format_number(rounded, 6)
+    return _shown_factor(factor, up)
+
+
+_NEAR_ONE = Fraction(1, 10_000)
+
+
+def _shown_factor(factor: Fraction, up: bool) -> str:
+    """Six significant digits, on the claimed side of the exact factor (a float gives the digits, an exact
+    comparison the side: the cheap path for the common case; far from 1e-300..1e300, exact rounding)."""
+    magnitude = factor.numerator.bit_length() - factor.denominator.bit_length()
+    if not -990 < magnitude < 990:
+        rounded = _round_significant(factor, 6, up)  # beyond a float's range: decimal arithmetic shows it
+        return f"{Decimal(rounded.numerator) / Decimal(rounded.denominator):.6g}"
+    text = f"{float(factor):.6g}"
+    shown = Fraction(text)
+    if shown == factor or (shown > factor) == up:
+        return text
+    return f"{float(_round_significant(factor, 6, up)):.6g}"
 
 
 def _round_significant(value: Fraction, digits: int, up: bool) -> Fraction:
@@ -156,6 +180,9 @@ def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> Cond
         assert bound is not None
         if type(line) is Fraction and line and abs(bound - line) * _NEAR < line:
             value, threshold = _apart(bound, value, line, threshold)
+    basis = metric.basis
+    if result.holds is Tri.T and not metric.known and metric.lower is None and metric.upper is None:
+        basis = "presumed by the rule text (see assumptions)"
     return ConditionView(
         owner,
         c.key,
@@ -165,7 +192,7 @@ def _view(owner: str, result: ConditionResult, decisive: bool, on: date) -> Cond
         value,
         result.holds.as_bool(),
         margin,
-        metric.basis,
+        basis,
         decisive,
     )
 
@@ -235,6 +262,9 @@ class Basis:
         overlay shares its base's); a parameter's comparison is keyed by its value too (`$tpp_line` is a
         different line in two rounds, or in a what-if)."""
         comparison = self.program.comparisons[index]
+        # a threshold this round presumes is this round's own: not shared with others
+        if any(i == index for i, _ in self.program.presumptions):
+            return evaluate(self.program, self.metrics, on, self.pattern, index)
         line = threshold_on(comparison, on) if comparison.parameter is not None else None
         key = (comparison.key, comparison.dimension, on, line)
         found = self.metrics.conditions.get(key)

@@ -377,7 +377,29 @@ class _Compiler:
         nodes = _topological(raw, self.source, rule)
         derived = {**(base.derived if base else {}), **rule.derived}
         metric_defs = {**self.definitions.metrics, **derived}
-        return Program(rule, self.source, tuple(self.comparisons), nodes, outcomes, derived, metric_defs)
+        presumptions = list(base.presumptions) if base else []
+        for i, presumed in enumerate(rule.presumptions):
+            where = f"presumptions[{i}].comparison"
+            used = len(self.comparisons)
+            index = self.comparison(presumed.comparison, where)
+            if index >= used:
+                raise RuleFileError(
+                    self.source,
+                    where,
+                    f"no clause of the round compares {self.comparisons[index].key!r}; a presumption settles a "
+                    "comparison a clause makes",
+                )
+            presumptions.append((index, " ".join(presumed.text.split())))
+        return Program(
+            rule,
+            self.source,
+            tuple(self.comparisons),
+            nodes,
+            outcomes,
+            derived,
+            metric_defs,
+            tuple(presumptions),
+        )
 
 
 def _scoped(clauses: list[str]) -> Node:

@@ -297,6 +297,27 @@ class Scope(_Strict):
         return parse_condition(raw)
 
 
+class Presumption(_Strict):
+    """A statement of the rule's own text that settles a comparison no sheet figure can: "All HBM stacks currently
+    in production exceed this threshold" (89 FR 96790). It applies only where the comparison is unknown, and a
+    result that rests on it lists it in its assumptions, so it is never taken for a measured figure."""
+
+    comparison: ComparisonText = Field(
+        description="one comparison a clause of this round makes, e.g. `memory_bandwidth_density > 2 GB/s/mm^2`"
+    )
+    text: Text = Field(description="the rule text that states it, quoted")
+    confidence: str | None = None
+    source: str | None = None
+
+    @field_validator("comparison", mode="before")
+    @classmethod
+    def _one_comparison(cls, raw: Any) -> ComparisonText:
+        parsed = parse_condition(raw)
+        if not isinstance(parsed, ComparisonText):
+            raise ValueError("a presumption settles one comparison (`metric op threshold`), not a clause or a tree")  # noqa: TRY004 (pydantic reports ValueError)
+        return parsed
+
+
 class RoundFile(_Strict):
     """One control round, as a rule file declares it."""
 
@@ -322,6 +343,7 @@ class RoundFile(_Strict):
     applies_to: Scope | None = None
     parameters: dict[str, Parameter] = {}
     derived: dict[str, MetricDef] = {}
+    presumptions: list[Presumption] = []
     clauses: list[Clause] = Field(min_length=1, max_length=MAX_CLAUSES)
     sources: list[RuleSource] = Field(min_length=1)
     notes: str | None = None

@@ -226,6 +226,8 @@ class Program:
         return hashlib.sha256(f"{self.structure_key}\n{thresholds}".encode()).hexdigest()[:20]
 
     metric_defs: dict[str, MetricDef] = field(default_factory=dict)  # the rule set's metrics and the round's own
+    # (comparison index, quoted text): an unknown comparison the rule text itself settles as true (rules/model.py)
+    presumptions: tuple[tuple[int, str], ...] = ()
     variant: Variant | None = None  # set for a what-if made from a round of the folder
     # computed once, when compiled (read on every evaluation)
     structure_key: str = field(init=False)

@@ -15,6 +15,7 @@ from ..core.yamlsafe import load_yaml
 from .model import ChipSpec
 
 SUFFIXES = (".yaml", ".yml")
+NO_SHEETS = "no spec sheets found in this folder or its subfolders (looked for *.yaml, *.yml)"
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Inpu
     A folder scan never drops an entry silently: what it cannot read or will not follow (a broken or looping
     symbolic link, a link to a folder, a folder it may not list) is an error naming it. Links to folders are not
     followed because they can loop or lead outside the folder; name the folder itself to read it. A sheet-named
-    entry that is not a regular file (a named pipe, a device) is listed, and refused when it is read.
+    entry that is not a regular file (a named pipe, a device) is listed, and refused when it is read. A folder
+    with no sheet at all is an error too: a mistyped or empty folder must not read as "nothing is controlled".
     """
     files: list[Path] = []
     errors: list[InputError] = []
@@ -53,7 +55,10 @@ def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Inpu
         path = Path(raw)
         if path.is_dir():
             found: list[Path] = []
+            known = len(errors)
             _scan(path, found, errors)
+            if not found and len(errors) == known:  # (a folder whose entries were refused has its errors)
+                errors.append(SpecSheetError(str(path), None, NO_SHEETS))
             files.extend(sorted(found))
         elif path.exists():
             files.append(path)
