@@ -102,7 +102,7 @@ def pattern(program: Program, metrics: ChipMetrics, on: date) -> Pattern:
     return tuple(truth(c, values[c.metric], threshold_on(c, on)) for c in program.comparisons)
 
 
-def presume(program: Program, found: Pattern) -> tuple[Pattern, dict[int, str]]:
+def presume(program: Program, found: Pattern, on: date | None = None) -> tuple[Pattern, dict[int, str]]:
     """The pattern with the round's presumptions applied: an unknown comparison the rule text settles is true.
 
     Also returns, by comparison index, the assumption text of each one applied; the result lists those its verdict
@@ -116,8 +116,15 @@ def presume(program: Program, found: Pattern) -> tuple[Pattern, dict[int, str]]:
     changed = list(found)
     for i in applied:
         changed[i] = Tri.T
-    texts = {i: f"presumed: {program.comparisons[i].key}, as the rule states: {t}" for i, t in applied.items()}
+    texts = {i: f"presumed: {_line(program.comparisons[i], on)}, as the rule states: {t}" for i, t in applied.items()}
     return tuple(changed), texts
+
+
+def _line(comparison: Comparison, on: date | None) -> str:
+    """A comparison as the rule's line reads on a day: a parameter's `$name` as its value (`> 2 GB/s/mm^2`)."""
+    if comparison.parameter is None or on is None:
+        return comparison.key
+    return f"{comparison.metric} {comparison.op} {_text(comparison, threshold_on(comparison, on))}"
 
 
 def evaluate(program: Program, metrics: ChipMetrics, on: date, found: Pattern, index: int) -> ConditionResult:
