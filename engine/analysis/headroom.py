@@ -21,11 +21,11 @@ from typing import Any
 
 from ..conditions.compare import Pattern, pattern, threshold_text
 from ..core.logic import Status, Tri
-from ..core.quantities import format_number
 from ..decision.memo import Memo
 from ..decision.verdict import Verdict
 from ..metrics.compute import ChipMetrics, rescaled
 from ..metrics.definitions import MetricDef
+from ..results.result import _factor_text
 from ..rules.calendar import threshold_on
 from ..rules.program import Program
 
@@ -209,10 +209,10 @@ class Change:
     before: Outcome
     after: Outcome
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, direction: str) -> dict[str, Any]:
         return {
             "factor": str(self.factor),
-            "factor_decimal": format_number(self.factor),
+            "factor_decimal": shown_factor(self.factor, direction),
             "at": self.at,
             "clause": self.clause,
             "line": self.line,
@@ -254,15 +254,21 @@ class Headroom:
             "note": self.note,
             "direction": self.direction,
             "value": self.value,
-            "first": self.first.to_dict() if self.first else None,
-            "status_change": self.status.to_dict() if self.status else None,
+            "first": self.first.to_dict(self.direction) if self.first else None,
+            "status_change": self.status.to_dict(self.direction) if self.status else None,
             "reason": self.reason,
             "sentence": self.sentence(),
         }
 
 
+def shown_factor(factor: Fraction, direction: str) -> str:
+    """Six digits, rounded toward what the words claim, as results show a comparison's factor: growing, "x1.01352
+    reaches" must reach (2368 x 1.01351 is still under 2400); shrinking, "below x0.303198" must be below."""
+    return _factor_text(factor, "at" if direction == "grow" else "below")
+
+
 def _phrase(change: Change, direction: str) -> str:
-    factor = format_number(change.factor)
+    factor = shown_factor(change.factor, direction)
     if direction == "grow":
         verb = f"x{factor} reaches" if change.at else f"beyond x{factor} passes"
     else:

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..analysis.diff import FIELDS, Diff
-from ..analysis.headroom import Headroom
+from ..analysis.headroom import Headroom, shown_factor
 from ..analysis.sweep import Sweep
 from ..core.quantities import format_number
 from .formats import readable, spreadsheet_cell
@@ -132,14 +132,14 @@ def headroom_csv(entries: Sequence[Headroom], out: TextIO) -> None:
                 e.metric + (f" ({e.note})" if e.note else ""),
                 e.value,
                 e.direction,
-                format_number(first.factor) if first else "",
+                shown_factor(first.factor, e.direction) if first else "",
                 str(first.factor) if first else "",
                 ("at" if first.at else "beyond") if first else "",
                 first.clause if first else "",
                 first.line if first else "",
                 first.before.text() if first else "",
                 first.after.text() if first else "",
-                format_number(status.factor) if status else "",
+                shown_factor(status.factor, e.direction) if status else "",
                 status.after.text() if status else "",
                 e.reason,
             ]
