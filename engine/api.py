@@ -11,14 +11,15 @@ import functools
 import hashlib
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .analysis.lint import check
+from .analysis.lint import check, unambiguous
 from .core import cache, paths
-from .core.errors import ArgumentError, RoundNotInForceError, RoundNotInForceWarning, SpecSheetError
+from .core.errors import ArgumentError, RoundNotInForceError, RoundNotInForceWarning, RuleFileError, SpecSheetError
 from .decision.backend import Backend, DeferredBackend
 from .decision.memo import Memo
 from .metrics.compute import ChipMetrics, compute_metrics
@@ -33,6 +34,12 @@ from .rules.ruleset import RuleSet, input_files
 from .sheets import load as sheet_files
 from .sheets.load import LoadedChip, LoadReport
 from .sheets.model import ChipSpec
+
+if TYPE_CHECKING:
+    from .analysis.diff import Diff
+    from .analysis.headroom import Headroom
+    from .analysis.sweep import Range, Sweep
+    from .rules.overlay import Overlay, RoundEdit
 
 ChipLike = ChipSpec | LoadedChip | Mapping[str, Any] | str | Path
 DateLike = date | str
@@ -232,6 +239,330 @@ class Engine:
         loaded = self._loaded(chip)
         metrics = compute_metrics(loaded.spec, self.definitions)
         return timeline(self.rules, lambda day: self._as_of(loaded, metrics, day, rounds), loaded.spec.released)
+
+    # --- what-ifs ---------------------------------------------------------------------------------------------
+
+    def with_parameters(self, values: Mapping[str, object], name: str | None = None) -> Engine:
+        """A what-if Engine with these parameters moved (`{"us-2023-10.tpp_line": 4000}`; a name alone when one
+        round has it; text with its unit, an int, or an exact Fraction in the canonical unit).
+
+        It shares this Engine's memo, backend and unchanged rounds: a variant that only moves lines decides from
+        the same memoized verdicts. Raises RuleFileError naming the parameter.
+        """
+        from .rules.overlay import parameter_edits  # what-ifs only: not on a plain classification's path
+
+        return self._with(parameter_edits(self.rules, values, name))
+
+    def with_overlay(self, overlay: str | Path | Overlay | Mapping[str, Any], source: str | None = None) -> Engine:
+        """A what-if Engine with an overlay laid over its base round (a file, a mapping or an Overlay; see
+        exportctl.rules.overlay). Raises RuleFileError naming the overlay's file and field."""
+        from .rules.overlay import Overlay, load_overlay, overlay_edit
+
+        if isinstance(overlay, (str, Path)):
+            document, where = load_overlay(overlay), str(overlay)
+        elif isinstance(overlay, Overlay):
+            document, where = overlay, source or "<overlay>"
+        else:
+            from .core.documents import validate_data
+
+            where = source or "<overlay>"
+            document = validate_data(Overlay, dict(overlay), where, RuleFileError)
+        return self._with([overlay_edit(document, where)])
+
+    def _with(self, edits: list[RoundEdit]) -> Engine:
+        from .rules.overlay import apply_edits
+
+        applied = apply_edits(self.rules, edits)
+        for program, locate in applied.structural:
+            try:
+                check(program, program.source)
+            except RuleFileError as exc:
+                raise locate(exc) from None
+        for program, locate in applied.moved:
+            # moving a line cannot make outcomes overlap when no pattern at all lets them (the shipped rounds)
+            if not unambiguous(program):
+                try:
+                    check(program, program.source, unreachable=False)
+                except RuleFileError as exc:
+                    raise locate(exc) from None
+        return Engine.from_ruleset(applied.rules, memo=self.memo)
+
+    # --- what-if analyses -------------------------------------------------------------------------------------
+
+    def headroom(self, chip: ChipLike, rounds: list[str] | None = None, as_of: date | None = None) -> list[Headroom]:
+        """Per round and figure, the exact factor by which the chip's figure can grow (or, controlled, must
+        shrink) before its answer changes, and the clause it meets (exportctl.analysis.headroom)."""
+        from .analysis.headroom import headroom
+
+        loaded = self._loaded(chip)
+        metrics = compute_metrics(loaded.spec, self.definitions)
+        on = as_of or date.today()
+        return [
+            entry
+            for r in (rounds or self.rules.default_ids())
+            for entry in headroom(self.rules[r], metrics, on, self.memo, loaded.spec.name, loaded.source)
+        ]
+
+    def sweep_point(
+        self,
+        chips: list[LoadedChip],
+        round_id: str,
+        values: Mapping[str, object],
+        on: date,
+        metrics: list[ChipMetrics] | None = None,
+    ) -> list[Result]:
+        """One point of a sweep: the what-if with these parameter values, and every chip under one of its rounds.
+
+        The one function a sweep point goes through (a batch evaluation can replace the loop). `metrics` are the
+        chips' metrics under this Engine's definitions, computed once for the whole sweep.
+        """
+        variant = self.with_parameters(values)
+        program = variant.rules[round_id]
+        computed = metrics if metrics is not None else [compute_metrics(c.spec, self.definitions) for c in chips]
+        return [evaluate_chip(program, chip, on, variant.memo, m) for chip, m in zip(chips, computed, strict=True)]
+
+    def sweep(
+        self,
+        chips: Iterable[ChipLike],
+        round_id: str,
+        parameter: str,
+        values: Range | Iterable[object],
+        as_of: date | None = None,
+    ) -> Sweep:
+        """The round's answers over a range of one parameter's values (`"us-2023-10.tpp_line"`, or its name
+        alone when one round has it): per value, which chips are controlled (exportctl.analysis.sweep)."""
+        from .analysis.sweep import Sweep, point
+        from .rules.compile import read_threshold
+        from .rules.overlay import resolve_parameter, value_text
+
+        owner, name = resolve_parameter(self.rules, parameter)
+        qualified = f"{owner.origin}.{name}"
+        dimension = owner.round.parameters[name].dimension
+        loaded = [self._loaded(c) for c in chips]
+        metrics = [compute_metrics(c.spec, self.definitions) for c in loaded]
+        on = as_of or date.today()
+        program = self.rules[round_id]
+        shipped = [
+            (since.isoformat(), read_threshold(text, dimension, program.source, f"parameters.{name}"))
+            for since, text in sorted(owner.round.parameters[name].values.items())
+        ]
+        found = Sweep(program.round.id, qualified, getattr(values, "unit", ""), shipped)
+        for value in values:
+            text = value_text(value, dimension, qualified)
+            exact = value if isinstance(value, Fraction) else read_threshold(text, dimension, "--vary", qualified)
+            results = self.sweep_point(loaded, round_id, {qualified: text}, on, metrics)
+            found.points.append(point(exact, text, results))
+        return found
+
+    def diff(self, chips: Iterable[ChipLike], a: Side, b: Side, as_of: date | None = None) -> Diff:
+        """The chips whose answer changes between two sides: a round id (or what-if round id), a date (the rounds
+        in force that day), or (Engine, round or date) for another Engine, such as a what-if of this one."""
+        from .analysis.diff import diff
+
+        on = as_of or date.today()
+        left, right = self._side(a, on), self._side(b, on)
+        loaded = [self._loaded(c) for c in chips]
+        pairs = ((left[1](chip), right[1](chip)) for chip in loaded)
+        return diff(left[0], right[0], pairs)
+
+    def _side(self, side: Side, on: date) -> tuple[str, Callable[[LoadedChip], Result | Combined]]:
+        engine, what = side if isinstance(side, tuple) else (self, side)
+        if isinstance(what, date):
+            return what.isoformat(), lambda chip: engine.classify_as_of(chip, what)
+        program = engine.rules[what]
+        return program.round.id, lambda chip: engine.classify(chip, [program.round.id], on)[0]
+
+    # --- pictures (matplotlib, imported here only) ------------------------------------------------------------
+
+    def plot_plane(
+        self,
+        chips: Iterable[ChipLike],
+        round_id: str = "us-2023-10",
+        compare: Sequence[tuple[Engine, str]] = (),
+        *,
+        as_of: date | None = None,
+        x: str = "tpp",
+        y: str = "performance_density",
+        chip: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The round's regions over two metrics (default TPP x performance density) for a datacenter accelerator,
+        the non-datacenter line hatched, other rounds or what-ifs (`compare`: (Engine, round id)) as outlines, the
+        chips as labelled points. Returns a matplotlib Figure."""
+        base = {"name": "a chip at this point", "vendor": "exportctl", "kind": "accelerator", "datacenter": True}
+        return self._plane(chips, round_id, compare, as_of, x, y, {**base, **(chip or {})}, "datacenter")
+
+    def plot_bandwidth(
+        self,
+        chips: Iterable[ChipLike],
+        round_id: str = "us-2025-04",
+        compare: Sequence[tuple[Engine, str]] = (),
+        *,
+        as_of: date | None = None,
+        chip: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """The memory-bandwidth x I/O-bandwidth plane of a round (us-2025-04 and its three lines) for an
+        addressee's chip that is not named in the letters. Returns a matplotlib Figure."""
+        base = {"name": "an unnamed chip at this point", "vendor": "NVIDIA", "kind": "accelerator", "datacenter": True}
+        return self._plane(
+            chips, round_id, compare, as_of, "memory_bandwidth", "io_bandwidth", {**base, **(chip or {})}, None
+        )
+
+    def _plane(
+        self,
+        chips: Iterable[ChipLike],
+        round_id: str,
+        compare: Sequence[tuple[Engine, str]],
+        as_of: date | None,
+        x: str,
+        y: str,
+        base_chip: Mapping[str, Any],
+        variant_field: str | None,
+    ) -> Any:
+        from .analysis.regions import edges, label, region_map, span, thresholds
+
+        plots = _plots()
+
+        on = as_of or date.today()
+        program = self.rules[round_id]
+        others = [(engine, engine.rules[r]) for engine, r in compare]
+        points: list[Any] = []
+        strip: list[Any] = []
+        missing: list[str] = []
+        outside: list[str] = []
+        for loaded in (self._loaded(c) for c in chips):
+            (result,) = self.classify(loaded, [program.round.id], on)
+            metrics = compute_metrics(loaded.spec, self.definitions).with_derived(program.derived)
+            xv, yv = metrics.values[x].value, metrics.values[y].value
+            name = loaded.spec.name
+            if result.applicable is False and program.round.applies_to and loaded.spec.kind == "memory":
+                outside.append(name)  # a memory stack under an accelerator round: not on this plane at all
+                continue
+            if not isinstance(xv, Fraction) or xv <= 0:
+                missing.append(name)
+                continue
+            assert result.basis is not None
+            where = float(yv) if isinstance(yv, Fraction) and yv > 0 else None
+            point = plots.Point(
+                name,
+                float(xv),
+                where if where is not None else 0.12 + 0.76 * ((len(strip) * 0.618) % 1),
+                label(result.basis.verdict),
+                loaded.spec.datacenter,
+                result.applicable is not False,
+            )
+            (points if where is not None else strip).append(point)
+        lines_x = [t for p in [program, *(o for _, o in others)] for t in thresholds(p, x, on)]
+        lines_y = [t for p in [program, *(o for _, o in others)] for t in thresholds(p, y, on)]
+        x_range = span([p.x for p in [*points, *strip]], [float(t) for t in lines_x])
+        y_range = span([p.y for p in points], [float(t) for t in lines_y])
+        x_edges, y_edges = edges(*x_range, lines_x), edges(*y_range, lines_y)
+        base = compute_metrics(self.parse_chip(dict(base_chip), "<plane>"), self.definitions)
+        regions = region_map(program, base, x, y, x_edges, y_edges, on, self.memo)
+        drawn = [
+            region_map(
+                o,
+                compute_metrics(e.parse_chip(dict(base_chip), "<plane>"), e.definitions),
+                x,
+                y,
+                x_edges,
+                y_edges,
+                on,
+                e.memo,
+            )
+            for e, o in others
+        ]
+        variant = None
+        text = ""
+        if variant_field and any(c.metric == variant_field for c in program.comparisons):
+            flipped = {**base_chip, variant_field: not base_chip.get(variant_field)}
+            other_base = compute_metrics(self.parse_chip(flipped, "<plane>"), self.definitions)
+            variant = region_map(program, other_base, x, y, x_edges, y_edges, on, self.memo)
+            differs = sorted({n for n in variant.labels if n not in regions.labels} | {"not controlled"})
+            text = f"hatched: with {variant_field} {str(flipped[variant_field]).lower()}, {' / '.join(differs)}"
+        units = {"tpp": "TPP", "performance_density": "performance density (TPP per mm² of die area)"}
+        title = f"{program.round.id} ({program.round.citation}) as of {on}: regions for a {_describe(base_chip)}"
+        if program.variant:
+            title += " - " + "; ".join(program.variant.changes)
+        notes = []
+        if missing:
+            notes.append(f"not shown (no {x}): {', '.join(missing)}")
+        if outside:
+            notes.append(f"outside {program.round.id}'s scope: {', '.join(outside)}")
+        footnote = "\n".join(notes)
+        return plots.plane(
+            regions,
+            points,
+            title=title,
+            x_label=units.get(x, f"{x} ({_unit(self, x)})"),
+            y_label=units.get(y, f"{y} ({_unit(self, y)})"),
+            others=drawn,
+            variant=variant,
+            variant_text=text,
+            strip=strip,
+            strip_label=f"{y} unknown",
+            footnote=footnote,
+        )
+
+    def plot_timeline(
+        self, chips: Iterable[ChipLike], rounds: list[str] | None = None, until: date | None = None
+    ) -> Any:
+        """Per chip, its combined status over time (a band per period) with the rounds' dates marked."""
+        plots = _plots()
+
+        rows = []
+        for loaded in (self._loaded(c) for c in chips):
+            rows.append((loaded.spec.name, self.timeline(loaded, rounds)))
+        marked = [
+            (p.round.id, p.round.dates.effective)
+            for p in self.rules
+            if p.round.id in (rounds or self.rules.default_ids())
+        ]
+        return plots.timeline(rows, marked, until or date.today() + timedelta(days=120))
+
+    def plot_sweep(self, found: Sweep) -> Any:
+        """A sweep's step plot: chips controlled per value of the parameter."""
+        plots = _plots()
+
+        owner_id, _, name = found.parameter.rpartition(".")
+        dimension = self.rules[owner_id].round.parameters[name].dimension
+        unit = {"dimensionless": "", "density": "per mm²"}.get(dimension, _canonical(dimension))
+        return plots.sweep(found, x_label=f"{found.parameter}" + (f" ({unit})" if unit else ""))
+
+
+Side = str | date | tuple["Engine", str | date]
+
+
+def _plots() -> Any:
+    """The pictures module, or a refusal that says what to install (matplotlib is an extra: `exportctl[plot]`)."""
+    try:
+        from .outputs import plots
+    except ImportError as exc:
+        from .core.errors import ExportctlError
+
+        raise ExportctlError(
+            f"pictures need matplotlib, adjustText and numpy ({exc.name or exc} is not installed): "
+            "pip install 'exportctl[plot]'"
+        ) from None
+    return plots
+
+
+def _describe(chip: Mapping[str, Any]) -> str:
+    parts = [str(chip.get("kind", "accelerator"))]
+    if chip.get("datacenter") is True:
+        parts.insert(0, "datacenter")
+    if chip.get("vendor") not in (None, "exportctl"):
+        parts.insert(0, str(chip["vendor"]))
+    return " ".join(parts)
+
+
+def _unit(engine: Engine, metric: str) -> str:
+    return _canonical(engine.definitions.metrics[metric].dimension) if metric in engine.definitions.metrics else ""
+
+
+def _canonical(dimension: str) -> str:
+    from .core.quantities import DIMENSIONS
+
+    return DIMENSIONS[dimension].canonical if dimension in DIMENSIONS else ""
 
 
 def _checked_ruleset(folder: Path) -> RuleSet:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from .api import Engine
     from .results.result import Combined, Result
+    from .sheets.load import LoadedChip
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 2, 2
 
@@ -78,6 +79,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     e = sub.add_parser("explain", help="print a round's clause tree with thresholds and quoted text")
     e.add_argument("round")
+    _whatif_arguments(parser, sub)
     return parser
 
 
@@ -260,7 +262,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # verdicts decided in earlier runs are reused and this run's kept (exportctl.core.cache)
         engine = Engine(args.rules, getattr(args, "backend", None), keep_verdicts=True)
+        base, engine = engine, _what_if(engine, args)
         try:
+            if args.command in WHATIF_COMMANDS:
+                return _whatif_command(args, base, engine, out)
             if args.command == "classify":
                 return _classify(args, engine, out)
             if args.command == "timeline":
@@ -276,6 +281,208 @@ def main(argv: list[str] | None = None) -> int:
     except ExportctlError as exc:
         _errors([exc])
         return EXIT_INPUT
+
+
+# --- what-ifs (issue 13): --set/--overlay on every command; diff, headroom, sweep, plot -------------------------
+
+WHATIF_COMMANDS = ("diff", "headroom", "sweep", "plot")
+
+
+def _whatif_arguments(parser: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser.add_argument(
+        "--set",
+        dest="set",
+        action="append",
+        default=[],
+        metavar="ROUND.PARAM=VALUE",
+        help="a what-if: move a rule parameter for any command (repeatable; e.g. us-2023-10.tpp_line=4000)",
+    )
+    parser.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="a what-if overlay document laid over its base round for any command (repeatable)",
+    )
+    side = (
+        "a round id (as the rules folder has it), a what-if round id (made by --set/--overlay), a date "
+        "(YYYY-MM-DD or today: the rounds in force), an overlay file, or FILE@DATE / what-if@DATE"
+    )
+    d = sub.add_parser("diff", help="the chips whose answer changes between two rounds, what-ifs or dates")
+    d.add_argument("a", metavar="A", help=side)
+    d.add_argument("b", metavar="B", help="the same, for the other side")
+    d.add_argument("paths", nargs="+", type=Path, help="spec-sheet files or folders")
+    d.add_argument("--as-of", type=_date, metavar="DATE", help="the day a round's dated thresholds are read on")
+    d.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    h = sub.add_parser("headroom", help="per chip, how far each figure can grow (or must shrink) before it changes")
+    h.add_argument("paths", nargs="+", type=Path, help="spec-sheet files or folders")
+    h.add_argument("--round", dest="rounds", action="append", metavar="ID", help="a round id (repeatable)")
+    h.add_argument("--as-of", type=_date, metavar="DATE", help="the day dated thresholds are read on")
+    h.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    w = sub.add_parser("sweep", help="per value of a parameter, how many and which chips a round controls")
+    w.add_argument("paths", nargs="+", type=Path, help="spec-sheet files or folders")
+    w.add_argument("--round", required=True, metavar="ID", help="the round whose answers are counted")
+    w.add_argument("--vary", required=True, metavar="PARAM=FROM:TO:STEP", help="e.g. us-2023-10.tpp_line=2000:8000:10")
+    w.add_argument("--as-of", type=_date, metavar="DATE", help="the day dated thresholds are read on")
+    w.add_argument("--format", choices=("csv", "json", "table"), default="csv")
+    w.add_argument("--plot", type=Path, metavar="FILE", help="also draw a step plot (PNG or SVG by the suffix)")
+
+    p = sub.add_parser("plot", help="pictures: the TPP x density plane, the bandwidth plane, timelines")
+    p.add_argument("kind", choices=("plane", "bandwidth", "timeline"))
+    p.add_argument("paths", nargs="+", type=Path, help="spec-sheet files or folders")
+    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE", help="PNG or SVG, by the suffix")
+    p.add_argument("--round", metavar="ID", help="default: us-2023-10 (plane), us-2025-04 (bandwidth)")
+    p.add_argument("--compare", metavar="SIDE", help="a second round, what-if round or overlay file, as outlines")
+    p.add_argument("--as-of", type=_date, metavar="DATE", help="the day dated thresholds are read on")
+
+
+def _what_if(engine: Engine, args: argparse.Namespace) -> Engine:
+    """The Engine with the command line's overlays, then its --set values, laid over it (said on stderr)."""
+    if not args.set and not args.overlay:
+        return engine
+    from .rules.overlay import describe_variant, parse_assignment
+
+    for path in args.overlay:
+        engine = engine.with_overlay(path)
+    if args.set:
+        engine = engine.with_parameters(dict(parse_assignment(text) for text in args.set))
+    for program in engine.rules:
+        if program.variant is not None:
+            print(f"what-if: {_visible(describe_variant(program))}", file=sys.stderr)
+    return engine
+
+
+def _visible(text: str) -> str:
+    from .outputs.table import visible
+
+    return visible(text)
+
+
+def _side(text: str, base: Engine, engine: Engine) -> tuple[Engine, str | date]:
+    """A diff side or --compare (see the diff help): the Engine it is read in and a round id or date."""
+    head, at, tail = text.rpartition("@")
+    day: date | None = None
+    if at:
+        try:
+            day = _date(tail)
+        except argparse.ArgumentTypeError:
+            head, day = text, None
+    if day is not None:
+        if head == "what-if":
+            return engine, day
+        return _overlay_engine(Path(head), engine), day
+    try:
+        return base, _date(text)
+    except argparse.ArgumentTypeError:
+        pass
+    if text in base.rules.programs:
+        return base, text
+    if text in engine.rules.programs or text in engine.rules:
+        return engine, text
+    path = Path(text)
+    if path.suffix.lower() in (".yaml", ".yml") or path.exists():
+        variant = _overlay_engine(path, engine)
+        return variant, _changed_round(variant, engine)
+    return base, text  # unknown: the rules say which rounds there are
+
+
+def _overlay_engine(path: Path, engine: Engine) -> Engine:
+    return engine.with_overlay(path)
+
+
+def _changed_round(variant: Engine, engine: Engine) -> str:
+    """The round an overlay changed (its base's variant, not the rounds rebuilt over it)."""
+    new = [p for p in variant.rules if p.round.id not in engine.rules.programs and p.round.overlays is None]
+    new = new or [p for p in variant.rules if p.round.id not in engine.rules.programs]
+    return new[0].round.id
+
+
+def _whatif_command(args: argparse.Namespace, base: Engine, engine: Engine, out: Console) -> int:
+    from .outputs import whatif
+
+    report = engine.load_chips(args.paths)
+    chips = report.chips
+    code = EXIT_OK
+    if args.command == "diff":
+        a, b = _side(args.a, base, engine), _side(args.b, base, engine)
+        found = engine.diff(chips, a, b, args.as_of)
+        if args.format == "table":
+            whatif.diff_table(found, out)
+        elif args.format == "json":
+            whatif.write_json(found.to_dict(), sys.stdout)
+        else:
+            whatif.diff_csv(found, sys.stdout)
+    elif args.command == "headroom":
+        entries = [e for chip in chips for e in engine.headroom(chip, args.rounds, args.as_of)]
+        if args.format == "table":
+            whatif.headroom_table(entries, out)
+        elif args.format == "json":
+            whatif.write_json([e.to_dict() for e in entries], sys.stdout)
+        else:
+            whatif.headroom_csv(entries, sys.stdout)
+    elif args.command == "sweep":
+        code = _sweep(args, engine, chips, out)
+    else:
+        code = _plot(args, base, engine, chips)
+    _errors(report.errors)
+    return EXIT_INPUT if report.errors else code
+
+
+def _sweep(args: argparse.Namespace, engine: Engine, chips: list[LoadedChip], out: Console) -> int:
+    from .analysis.sweep import parse_range
+    from .core.errors import RuleFileError
+    from .outputs import whatif
+    from .rules.overlay import resolve_parameter
+
+    name, equals, spec = args.vary.partition("=")
+    if not equals:
+        raise RuleFileError("--vary", args.vary, "write PARAM=FROM:TO:STEP, e.g. us-2023-10.tpp_line=2000:8000:10")
+    owner, parameter = resolve_parameter(engine.rules, name.strip(), "--vary")
+    values = parse_range(spec, owner.round.parameters[parameter].dimension)
+    found = engine.sweep(chips, args.round, f"{owner.origin}.{parameter}", values, args.as_of)
+    if args.format == "csv":
+        whatif.sweep_csv(found, sys.stdout)
+    elif args.format == "json":
+        whatif.write_json(found.to_dict(), sys.stdout)
+    else:
+        whatif.sweep_table(found, out)
+    if args.plot:
+        _save(engine.plot_sweep(found), args.plot)
+    return EXIT_OK
+
+
+def _plot(args: argparse.Namespace, base: Engine, engine: Engine, chips: list[LoadedChip]) -> int:
+    compare = []
+    if args.compare:
+        other, what = _side(args.compare, base, engine)
+        if isinstance(what, date):
+            from .core.errors import InputError
+
+            raise InputError("--compare", args.compare, "compare with a round, a what-if round or an overlay file")
+        compare.append((other, what))
+    if args.kind == "plane":
+        figure = engine.plot_plane(chips, args.round or "us-2023-10", compare, as_of=args.as_of)
+    elif args.kind == "bandwidth":
+        figure = engine.plot_bandwidth(chips, args.round or "us-2025-04", compare, as_of=args.as_of)
+    else:
+        figure = engine.plot_timeline(chips)
+    _save(figure, args.output)
+    return EXIT_OK
+
+
+def _save(figure: object, path: Path) -> None:
+    from .core.errors import InputError
+
+    if path.suffix.lower() not in (".png", ".svg"):
+        raise InputError(str(path), None, "a picture is written as .png or .svg")
+    try:
+        figure.savefig(path, bbox_inches="tight")  # type: ignore[attr-defined]
+    except OSError as exc:
+        raise InputError(str(path), None, f"cannot write the picture: {exc.strerror or exc}") from None
+    print(f"wrote {_visible(str(path))}", file=sys.stderr)
 
 
 if __name__ == "__main__":

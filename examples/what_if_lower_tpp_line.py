@@ -2,40 +2,37 @@
 
     python examples/what_if_lower_tpp_line.py [NEW_LINE]
 
-Rules are data: the what-if is a copy of the shipped rule file with one number changed, loaded from a folder of
-its own. Nothing else differs, so every difference in the output is the effect of that one line.
+Rules are data: the what-if is an overlay, a small document laid over the shipped round that moves one named
+parameter (`tpp_line`, which every comparison against the line uses: `tpp >= $tpp_line` and `tpp < $tpp_line`
+alike). Nothing else differs, so every difference in the output is the effect of that one line. The same
+overlay as a file is `examples/tpp-line-4000.yaml` (`exportctl --overlay examples/tpp-line-4000.yaml ...`).
 """
 
 from __future__ import annotations
 
-import re
-import shutil
 import sys
-import tempfile
-from pathlib import Path
+from datetime import date
 
-from exportctl import classify, load_chips, load_rules
-from exportctl.core.paths import catalog_dir, rules_dir
+from exportctl import Engine
+from exportctl.core.paths import catalog_dir
 
 
 def main(new_line: str = "4000") -> int:
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = Path(scratch)
-        shutil.copy(rules_dir() / "_metrics.yaml", folder)
-        text = (rules_dir() / "us-2023-10.yaml").read_text()
-        # every comparison against the line moves: `tpp >= 4800` and `tpp < 4800` alike
-        (folder / "us-2023-10.yaml").write_text(re.sub(r"(tpp [<>]=? )4800\b", rf"\g<1>{new_line}", text))
-        shipped, what_if = load_rules(), load_rules(folder)
-        chips = load_chips([catalog_dir()]).chips
-        print(f"us-2023-10 with the TPP line at {new_line} instead of 4800:")
-        changed = 0
-        for chip in chips:
-            (before,) = classify(chip, ["us-2023-10"], rules=shipped)
-            (after,) = classify(chip, ["us-2023-10"], rules=what_if)
-            if before.status != after.status:
-                changed += 1
-                print(f"  {chip.spec.name}: {before.status} -> {after.status}")
-        print(f"{changed} of {len(chips)} catalog chips change")
+    shipped = Engine()
+    what_if = shipped.with_overlay(
+        {"overlay": f"tpp-line-{new_line}", "base": "us-2023-10", "parameters": {"tpp_line": new_line}}
+    )
+    chips = shipped.load_chips([catalog_dir()]).chips
+    day = date.today()
+    print(f"us-2023-10 with the TPP line at {new_line} instead of 4800:")
+    changed = 0
+    for chip in chips:
+        (before,) = shipped.classify(chip, ["us-2023-10"], day)
+        (after,) = what_if.classify(chip, ["us-2023-10"], day)  # the base's id finds its what-if
+        if before.status != after.status:
+            changed += 1
+            print(f"  {chip.spec.name}: {before.status} -> {after.status}")
+    print(f"{changed} of {len(chips)} catalog chips change")
     return 0
 
 

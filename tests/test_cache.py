@@ -50,7 +50,9 @@ def test_an_edited_rules_folder_is_compiled_anew(tmp_path, cache_folder):
     folder = rules_copy(tmp_path)
     Engine(folder, backend="python")
     rule = folder / "us-2023-10.yaml"
-    rule.write_text(rule.read_text().replace("tpp >= 4800", "tpp >= 2000"))
+    line = 'values: {2023-11-17: "4800"}'  # the TPP line (a parameter)
+    assert line in rule.read_text()
+    rule.write_text(rule.read_text().replace(line, 'values: {2023-11-17: "2000"}'))
     (result,) = Engine(folder, backend="python").classify(sheet("nvidia/h20"), ["us-2023-10"], DAY)
     assert result.status == Status.CONTROLLED  # the edit is read, not the cached compile of the old text
 

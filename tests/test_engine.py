@@ -17,6 +17,7 @@ from exportctl.decision.kleene import KleeneBackend
 from tests.conftest import ROOT, sheet
 
 DAY = date(2026, 1, 1)
+TPP_LINE = 'values: {2023-11-17: "4800"}'  # us-2023-10's TPP line: one parameter, used by every comparison with it
 
 
 def rules_copy(tmp_path: Path, *round_ids: str, name: str = "rules") -> Path:
@@ -75,7 +76,7 @@ def test_editing_the_metric_definitions_and_loading_the_folder_again_reads_the_e
 
 def test_two_engines_with_different_rule_folders_give_their_own_answers_in_one_process(tmp_path):
     lower = rules_copy(tmp_path, "us-2023-10", name="lower")
-    edit(lower / "us-2023-10.yaml", "tpp >= 4800", "tpp >= 2000")
+    edit(lower / "us-2023-10.yaml", TPP_LINE, TPP_LINE.replace("4800", "2000"))
     shipped, what_if = Engine(backend="python"), Engine(lower, backend="python")
     for _ in range(2):  # interleaved, twice: neither sees the other's rules or memo
         (a,) = shipped.classify(sheet("nvidia/h20"), ["us-2023-10"], DAY)
@@ -89,7 +90,7 @@ def test_two_engines_with_different_rule_folders_give_their_own_answers_in_one_p
 
 def test_variants_that_only_move_a_line_share_the_structure_key_and_the_memo(tmp_path):
     moved = rules_copy(tmp_path, "us-2023-10")
-    edit(moved / "us-2023-10.yaml", "tpp >= 4800", "tpp >= 4000")
+    edit(moved / "us-2023-10.yaml", TPP_LINE, TPP_LINE.replace("4800", "4000"))
     memo = Memo(KleeneBackend())
     base = Engine(backend="python", memo=memo)
     variant = Engine(moved, memo=memo)
@@ -103,7 +104,7 @@ def test_variants_that_only_move_a_line_share_the_structure_key_and_the_memo(tmp
 
 def test_a_change_of_structure_changes_the_key(tmp_path):
     changed = rules_copy(tmp_path, "us-2023-10")
-    edit(changed / "us-2023-10.yaml", "tpp >= 4800", "tpp > 4800")
+    edit(changed / "us-2023-10.yaml", "tpp >= $tpp_line", "tpp > $tpp_line")
     base, other = Engine(backend="python"), Engine(changed, backend="python")
     assert base.rules["us-2023-10"].structure_key != other.rules["us-2023-10"].structure_key
 

@@ -50,3 +50,23 @@ def test_the_what_if_lists_each_chip_whose_status_moves_with_the_line(capsys, mo
     assert lines[0] == "us-2023-10 with the TPP line at 4000 instead of 4800:"
     assert "  Google TPU v4: indeterminate -> controlled" in lines
     assert lines[-1].endswith("catalog chips change") and int(lines[-1].split()[0]) == len(lines) - 2
+
+
+def test_the_headroom_example_gives_the_draft_s_exact_factors(capsys, monkeypatch):
+    out = run_example(capsys, monkeypatch, "headroom_for_a_draft.py", "examples/draft-accelerator.yaml", "us-2023-10")
+    lines = out.splitlines()
+    assert lines[0].startswith("Acme X1 (draft): headroom as of ")
+    assert lines[1] == (
+        "  us-2023-10: tpp x1.07143 reaches 3A090.b.1 (tpp >= 2400): not-controlled -> controlled 3A090.b NAC/ACA "
+        "(exactly 15/14)"
+    )
+    assert lines[2].startswith("  us-2023-10: performance_density (die_area / k) x1.14286 reaches 3A090.b.2")
+
+
+def test_the_sweep_example_lists_where_the_controlled_set_changes_and_draws_it(capsys, monkeypatch, tmp_path):
+    picture = tmp_path / "sweep.png"
+    out = run_example(capsys, monkeypatch, "sweep_tpp_line.py", str(picture))
+    lines = out.splitlines()
+    assert lines[0] == "us-2023-10, tpp_line from 2000 to 8000: 601 values"
+    assert "  at 4710: -NVIDIA GeForce RTX 4090 D" in lines  # TPP 4707: caught while the line is at 4700 or below
+    assert lines[-1] == f"wrote {picture}" and picture.stat().st_size > 10_000

@@ -283,8 +283,13 @@ def test_jsonl_escapes_unicode_line_separators_so_each_record_is_one_line(run, t
 
 
 def conditions(chip: dict, round_id: str) -> dict[str, str]:
-    (result,) = Engine(backend="python").classify(chip, [round_id], as_of=date(2025, 6, 1))
-    return {f"{c.clause} {c.comparison}": c.sentence() for c in result.conditions}
+    """The sentence of each comparison, by clause and comparison with its lines written out (`tpp >= 4800` for the
+    rule file's `tpp >= $tpp_line`)."""
+    engine = Engine(backend="python")
+    (result,) = engine.classify(chip, [round_id], as_of=date(2025, 6, 1))
+    lines = {f"${name}": max(p.values.items())[1] for name, p in engine.rules[round_id].round.parameters.items()}
+    written = {c.comparison: re.sub(r"\$\w+", lambda m: lines[m.group()], c.comparison) for c in result.conditions}
+    return {f"{c.clause} {written[c.comparison]}": c.sentence() for c in result.conditions}
 
 
 def accelerator(**figures: str) -> dict:

@@ -102,7 +102,7 @@ def test_bits_and_bytes_still_convert_exactly(text, dimension, value):
         (
             "1400 GHz",
             "us-2026-01",
-            "memory_bandwidth < 6500 GB/s",
+            "memory_bandwidth < $dram_limit",  # a line is a parameter: the comparison is replaced
             (
                 "threshold '1400 GHz': expected a bandwidth (e.g. 900 GB/s or 4.0 TB/s), got a unit of frequency (a "
                 "clock rate, not a data rate) ('GHz')"
@@ -111,13 +111,13 @@ def test_bits_and_bytes_still_convert_exactly(text, dimension, value):
         (
             "600 byte",
             "us-2023-10",
-            "tpp >= 4800",
+            "tpp >= $tpp_line",
             "threshold '600 byte': expected a plain number with no unit (e.g. 2368), got a unit of capacity ('byte')",
         ),
         (
             "5.92 GB/mm^2",
             "us-2023-10",
-            "performance_density >= 5.92",
+            "performance_density >= $density_line",
             (
                 "threshold '5.92 GB/mm^2': expected a density (e.g. 5.92 (TPP per mm^2)), got a unit of information *"
                 " length^-2 ('GB/mm^2')"

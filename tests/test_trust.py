@@ -158,9 +158,9 @@ def test_an_upper_bound_decides_a_less_than_line_and_leaves_a_greater_than_line_
         }
     )
     (found,) = engine.classify(chip, ["us-2023-10"])
-    by = {(c.clause, c.comparison): c.holds for c in found.conditions}
-    assert by[("3A090.b.1", "performance_density < 5.92")] is True  # at most 3 < 5.92
-    assert by[("3A090.b.1", "performance_density >= 1.6")] is None  # at most 3: could be under 1.6
+    by = {(c.clause, c.metric, c.operator, c.threshold): c.holds for c in found.conditions}
+    assert by[("3A090.b.1", "performance_density", "<", "5.92 per mm^2")] is True  # at most 3 < 5.92
+    assert by[("3A090.b.1", "performance_density", ">=", "1.6 per mm^2")] is None  # at most 3: could be under 1.6
     assert found.status == "indeterminate" and "die_area" in found.missing
 
 
@@ -197,7 +197,7 @@ def test_a_consumer_card_under_the_line_is_not_controlled_because_the_note_exclu
 
 def test_the_headroom_is_the_factor_to_the_line_not_the_margin(engine):
     found = one(engine, "nvidia/h20", "us-2023-10")
-    (line,) = [c for c in found.conditions if c.clause == "3A090.b.1" and c.comparison == "tpp >= 2400"]
+    (line,) = [c for c in found.conditions if c.clause == "3A090.b.1" and c.comparison == "tpp >= $tpp_b1_line"]
     assert line.margin == Fraction(-1, 75) and line.headroom == Fraction(75, 74)
     assert line.sentence() == "tpp 2368 >= 2400: fails (flips at x1.01352)"  # 75/74 = 1.013513..., shown rounded up
     data = line.to_dict()
@@ -207,8 +207,9 @@ def test_the_headroom_is_the_factor_to_the_line_not_the_margin(engine):
 def test_machine_formats_carry_margins_exactly_as_decimal_text(engine):
     found = one(engine, "nvidia/a100-sxm4-80gb", "us-2023-10")
     rows = {(c["clause"], c["comparison"]): c for c in json.loads(as_json([found]))[0]["conditions"]}
-    assert rows[("3A090.a.1", "tpp >= 4800")]["margin"] == "0.04"  # 4992 / 4800 - 1, exactly
-    assert rows[("3A090.a.1", "tpp >= 4800")]["headroom"] == "25/26"  # 4800 / 4992: no exact decimal
+    assert rows[("3A090.a.1", "tpp >= $tpp_line")]["threshold"] == "4800"
+    assert rows[("3A090.a.1", "tpp >= $tpp_line")]["margin"] == "0.04"  # 4992 / 4800 - 1, exactly
+    assert rows[("3A090.a.1", "tpp >= $tpp_line")]["headroom"] == "25/26"  # 4800 / 4992: no exact decimal
 
 
 def test_a_combined_result_answers_in_python_what_its_json_says(engine):

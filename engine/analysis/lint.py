@@ -32,8 +32,8 @@ _EPSILON = Fraction(1, 10**9)
 _PASSED: set[str] = set()  # checked in this process (a pure function of the program: safe to share)
 
 
-def _passed(program: Program, limit: int) -> bool:
-    key = f"{program.content_key}-{limit}"
+def _passed(program: Program, limit: int, kind: str = "") -> bool:
+    key = f"{program.content_key}-{limit}{kind}"
     if key in _PASSED:
         return True
     if cache.load("lint", key) is True:  # the entry's name carries the code stamp: a changed check misses
@@ -42,8 +42,8 @@ def _passed(program: Program, limit: int) -> bool:
     return False
 
 
-def _record_pass(program: Program, limit: int) -> None:
-    key = f"{program.content_key}-{limit}"
+def _record_pass(program: Program, limit: int, kind: str = "") -> None:
+    key = f"{program.content_key}-{limit}{kind}"
     _PASSED.add(key)
     cache.store("lint", key, True)
 
@@ -157,16 +157,47 @@ def _conflict(program: Program, holding: list[str]) -> tuple[str, str] | None:
     return None  # pragma: no cover - a group with two outcomes always holds such a pair
 
 
-def check(program: Program, source: str, limit: int = 200_000) -> None:
+# Beyond this many comparisons the threshold-free check below is not tried (2^n patterns).
+STRUCTURAL_LIMIT = 14
+
+
+def unambiguous(program: Program) -> bool:
+    """Whether no two clauses with different outcomes of one kind can hold together for any pattern of comparison
+    outcomes at all, whatever the thresholds: then moving a line (a what-if variant) cannot make outcomes overlap.
+
+    True and false patterns suffice: Kleene logic is monotone, so a clause that holds with a comparison unknown
+    also holds with it true or with it false. Every pattern is a superset of what chips can produce, so True is a
+    proof; False means "not proved" (or more than STRUCTURAL_LIMIT comparisons). Remembered by structure key.
+    """
+    key = f"unambiguous-{program.structure_key}"
+    if key in _PASSED or cache.load("lint", key) is True:
+        _PASSED.add(key)
+        return True
+    own = [c.id for c in program.round.clauses if c.outcome]
+    if len(program.comparisons) > STRUCTURAL_LIMIT:
+        return False
+    backend = KleeneBackend()
+    for pattern in itertools.product((Tri.T, Tri.F), repeat=len(program.comparisons)):
+        decided = backend.decide(program, pattern)
+        if _conflict(program, [c for c in own if decided[c] is Tri.T]) is not None:
+            return False
+    _PASSED.add(key)
+    cache.store("lint", key, True)
+    return True
+
+
+def check(program: Program, source: str, limit: int = 200_000, *, unreachable: bool = True) -> None:
     """Raise RuleFileError for an unreachable outcome clause or two overlapping outcomes.
 
     Up to `limit` combinations and WORK node evaluations every combination is tried. Beyond, a seeded sample is:
     an overlap found in it is an overlap, but a clause it never reaches is not called unreachable (a sample cannot
-    prove that), so such programs are checked for overlaps only.
+    prove that), so such programs are checked for overlaps only. With `unreachable=False` (a what-if that moves a
+    line: a clause no chip can reach any more is a finding, not an error) only overlaps are checked.
     """
     rule = program.round
     own = [c.id for c in rule.clauses if c.outcome]
-    if not own or _passed(program, limit):
+    kind = "" if unreachable else "-overlaps"  # a pass of the lesser check is remembered apart
+    if not own or _passed(program, limit) or _passed(program, limit, kind):
         return
     backend = KleeneBackend()
     reached: set[str] = set()
@@ -198,10 +229,10 @@ def check(program: Program, source: str, limit: int = 200_000) -> None:
                 f"overlaps clause {a!r}: both hold when {shown}; give one precedence with `not: clause {a}`",
             )
     for index, clause in enumerate(rule.clauses):
-        if sample is None and clause.outcome and clause.id not in reached:
+        if unreachable and sample is None and clause.outcome and clause.id not in reached:
             raise RuleFileError(
                 source,
                 f"clauses[{index}] ({clause.id})",
                 "unreachable: no combination of values makes this clause hold",
             )
-    _record_pass(program, limit)
+    _record_pass(program, limit, kind)

@@ -102,6 +102,13 @@ def pattern(program: Program, metrics: ChipMetrics, on: date) -> Pattern:
     return tuple(truth(c, values[c.metric], threshold_on(c, on)) for c in program.comparisons)
 
 
+def line_text(comparison: Comparison, on: date | None) -> str:
+    """A comparison as the rule's line reads on a day: a parameter's `$name` as its value (`> 2 GB/s/mm^2`)."""
+    if comparison.parameter is None or on is None:
+        return comparison.key
+    return f"{comparison.metric} {comparison.op} {_text(comparison, threshold_on(comparison, on))}"
+
+
 def evaluate(program: Program, metrics: ChipMetrics, on: date, found: Pattern, index: int) -> ConditionResult:
     """Comparison `index` of the program with its margin and display text (`found`: the pattern already computed)."""
     comparison = program.comparisons[index]

@@ -7,13 +7,15 @@ to hold, never a known one; the result lists it among its assumptions where the 
 
 from __future__ import annotations
 
-from ..conditions.compare import Pattern
+from datetime import date
+
+from ..conditions.compare import Pattern, line_text
 from ..core.logic import Tri
 from ..rules.program import Program
 from .kleene import tri
 
 
-def presume(program: Program, found: Pattern) -> tuple[Pattern, dict[int, str]]:
+def presume(program: Program, found: Pattern, on: date | None = None) -> tuple[Pattern, dict[int, str]]:
     """The pattern with the presumptions applied, and by comparison index the assumption text of each applied."""
     if not program.presumptions:
         return found, {}
@@ -27,5 +29,8 @@ def presume(program: Program, found: Pattern) -> tuple[Pattern, dict[int, str]]:
     changed = list(found)
     for i in applied:
         changed[i] = Tri.T
-    texts = {i: f"presumed: {program.comparisons[i].key}, as the rule states: {t}" for i, t in applied.items()}
+    # the line as it reads that day (`$density_line` as `2 GB/s/mm^2`)
+    texts = {
+        i: f"presumed: {line_text(program.comparisons[i], on)}, as the rule states: {t}" for i, t in applied.items()
+    }
     return tuple(changed), texts

@@ -337,3 +337,22 @@ def compute_metrics(
     out.values.update(base)
     _derive_all({**definitions.metrics, **(extra or {})}, out.values)
     return out
+
+
+def rescaled(
+    metrics: ChipMetrics, factors: Mapping[str, Fraction], metric_defs: Mapping[str, MetricDef]
+) -> ChipMetrics:
+    """The chip with some sheet figures multiplied (`{"tpp": 2}`: twice the throughput), every derived metric
+    computed again from them (performance density moves with TPP at a fixed die area). A what-if about the chip,
+    not the rules: analysis.headroom asks how far a figure can move before the answer does."""
+    values = dict(metrics.values)
+    for name, factor in factors.items():
+        old = values[name]
+        value = old.value * factor if isinstance(old.value, Fraction) else old.value
+        lower = old.lower * factor if old.lower is not None else None
+        values[name] = MetricValue(name, value, old.dimension, f"{old.basis} x {format_number(factor)}", lower)
+    derived = {name: metric for name, metric in metric_defs.items() if metric.derived and name in values}
+    for name in derived:
+        del values[name]
+    _derive_all(derived, values)
+    return ChipMetrics(values, metrics.assumptions, metrics.warnings)

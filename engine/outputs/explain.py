@@ -5,10 +5,12 @@ Every field comes from a rule file, which is untrusted: each is printed as rich 
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Console
 from rich.text import Text
 
-from ..rules.model import condition_text
+from ..rules.model import Parameter, condition_text
 from ..rules.program import Program
 from ..rules.ruleset import RuleSet
 from .in_force import in_force_text
@@ -40,6 +42,23 @@ def _quoted(text: str, indent: str) -> str:
     return f"\n{indent}".join(visible(line) for line in text.split("\n"))
 
 
+def _values(parameter: Parameter) -> str:
+    """A parameter's value, or its values from their dates on."""
+    items = sorted(parameter.values.items())
+    if len(items) == 1:
+        return items[0][1]
+    return ", ".join(f"{value} from {since}" for since, value in items)
+
+
+def _with_values(text: str, parameters: dict[str, Parameter]) -> str:
+    """`tpp >= $tpp_line` as `tpp >= $tpp_line (4800)`: the name a what-if moves, and the line it stands for."""
+    return re.sub(
+        r"\$([A-Za-z_][A-Za-z0-9_]*)",
+        lambda m: f"{m.group()} ({_values(parameters[m.group(1)])})" if m.group(1) in parameters else m.group(),
+        text,
+    )
+
+
 def explain_round(rules: RuleSet, round_id: str, out: Console) -> None:
     program = rules[round_id]
     r = program.round
@@ -49,14 +68,22 @@ def explain_round(rules: RuleSet, round_id: str, out: Console) -> None:
         )
     )
     out.print(plain(f"in force {r.dates.effective} .. {r.dates.ends or '-'}"))
+    if program.variant is not None:
+        out.print(plain(f"what-if made from {program.variant.base}: " + "; ".join(program.variant.changes)))
     out.print(plain(f"where: {r.destinations.summary()}"))
     if r.destinations.note:
         out.print(plain(f"  {' '.join(r.destinations.note.split())}"))
     if r.default_license_review:
         out.print(plain(f"licence review when no review clause holds: {r.default_license_review}"))
     for presumption in r.presumptions:
-        out.print(plain(f"presumed where unknown: {condition_text(presumption.comparison)}"))
+        text = _with_values(condition_text(presumption.comparison), r.parameters)
+        out.print(plain(f"presumed where unknown: {text}"))
         out.print(plain(f"  {' '.join(presumption.text.split())}"))
+    if r.parameters:
+        out.print(Text.assemble("\n", ("parameters", "bold"), " (a what-if moves one with --set ROUND.NAME=VALUE)"))
+        for name, parameter in r.parameters.items():
+            about = f": {_quoted(parameter.description.strip(), '    ')}" if parameter.description else ""
+            out.print(plain(f"  ${name} = {_values(parameter)}{about}"))
     if r.applies_to:
         when, text = visible(condition_text(r.applies_to.when)), _quoted(r.applies_to.text, "  ")
         out.print(Text.assemble("\n", ("applies to", "bold"), f": {when}\n  {text}"))
@@ -67,7 +94,8 @@ def explain_round(rules: RuleSet, round_id: str, out: Console) -> None:
             outcome = " -> " + ", ".join(
                 x for x in (o.status, o.classification, o.license_exception, o.license_review) if x
             )
-        when, text = visible(condition_text(clause.when)), _quoted(clause.text.strip(), " " * 8)
+        when = visible(_with_values(condition_text(clause.when), r.parameters))
+        text = _quoted(clause.text.strip(), " " * 8)
         out.print(
             Text.assemble("\n", (visible(clause.id), "bold"), f"{visible(outcome)}\n  when {when}\n  text: {text}")
         )

@@ -34,7 +34,7 @@ def evaluate_chip(program: Program, chip: LoadedChip, on: date, memo: Memo, metr
     `metrics` are the chip's metrics under the rule set's definitions; a round's own derived metrics are added here.
     """
     metrics = metrics.with_derived(program.derived)
-    found, presumed = presume(program, pattern(program, metrics, on))
+    found, presumed = presume(program, pattern(program, metrics, on), on)
     verdict = memo.verdict(program, found)
     rule = program.round
     missing: list[str] = []

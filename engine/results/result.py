@@ -243,13 +243,15 @@ class Basis:
     verdict: Verdict
 
     def condition(self, index: int, on: date) -> ConditionResult:
-        """Comparison `index` with its margin; a fixed comparison is evaluated once per chip and day, for every
-        round that has it (an overlay shares its base's), a dated one each time (`$line` may differ by round)."""
+        """Comparison `index` with its margin, evaluated once per chip and day for every round that has it (an
+        overlay shares its base's); a parameter's comparison is keyed by its value too (`$tpp_line` is a
+        different line in two rounds, or in a what-if)."""
         comparison = self.program.comparisons[index]
-        # a dated threshold, or one this round presumes, is this round's own: not shared with others
-        if comparison.parameter is not None or any(p.index == index for p in self.program.presumptions):
+        # a threshold this round presumes is this round's own: not shared with others
+        if any(p.index == index for p in self.program.presumptions):
             return evaluate(self.program, self.metrics, on, self.pattern, index)
-        key = (comparison.key, comparison.dimension, on)
+        line = threshold_on(comparison, on) if comparison.parameter is not None else None
+        key = (comparison.key, comparison.dimension, on, line)
         found = self.metrics.conditions.get(key)
         if found is None:
             found = self.metrics.conditions[key] = evaluate(self.program, self.metrics, on, self.pattern, index)
@@ -298,6 +300,11 @@ class Result:
         decisive = basis.verdict.decisive
         evaluated = [basis.condition(i, self.as_of) for i in range(len(basis.program.comparisons))]
         return [_view(owner, evaluated[i], (owner, i) in decisive, self.as_of) for owner, i in basis.program.owners]
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        """What a what-if round changed from the round it was made from (empty for a round as its folder has it)."""
+        return self.basis.program.changes if self.basis is not None else ()
 
     @property
     def decisive(self) -> list[ConditionView]:
@@ -438,6 +445,7 @@ class Result:
             "as_of": self.as_of.isoformat(),
             "assumptions": self.assumptions,
             "warnings": self.warnings,
+            **({"changes": list(self.changes)} if self.changes else {}),  # a what-if's (provenance modified)
         }
 
 

@@ -209,6 +209,17 @@ def _tries(items: Any, in_repeat: bool, problem: list[str]) -> int:
     return total
 
 
+def read_threshold(text: str, dimension: str, source: str, field: str) -> Fraction:
+    """A threshold's exact value in its dimension's canonical unit; a density or plain number may be written bare
+    (`5.92`). Raises RuleFileError naming the source and field."""
+    try:
+        if dimension in ("density", "dimensionless") and re.fullmatch(r"[\d.eE+-]+", text.strip()):
+            return parse_quantity(text.strip() + (" 1/mm^2" if dimension == "density" else ""), dimension)
+        return parse_quantity(text, dimension)
+    except QuantityError as exc:
+        raise RuleFileError(source, field, f"threshold {text!r}: {exc}") from None
+
+
 class _Compiler:
     def __init__(self, rule: RoundFile, definitions: Definitions, source: str, base: Program | None) -> None:
         self.rule = rule
@@ -307,12 +318,7 @@ class _Compiler:
                 )
 
     def number(self, text: str, dimension: str, field: str) -> Fraction:
-        try:
-            if dimension in ("density", "dimensionless") and re.fullmatch(r"[\d.eE+-]+", text.strip()):
-                return parse_quantity(text.strip() + (" 1/mm^2" if dimension == "density" else ""), dimension)
-            return parse_quantity(text, dimension)
-        except QuantityError as exc:
-            raise RuleFileError(self.source, field, f"threshold {text!r}: {exc}") from None
+        return read_threshold(text, dimension, self.source, field)
 
     # -- trees -----------------------------------------------------------------------------------------------
     def tree(self, condition: Condition, field: str) -> Node:
@@ -333,7 +339,7 @@ class _Compiler:
         raw: dict[str, Node] = {}
         outcomes: dict[str, ClauseOutcome] = {}
         if base:
-            prefix_base = f"{base.round.id}/"
+            prefix_base = f"{base.origin}/"
             for nid, node in base.nodes.items():
                 raw[prefix_base + nid] = renamed(node, prefix_base)
             outcomes.update({prefix_base + k: v for k, v in base.outcomes.items()})
@@ -344,7 +350,7 @@ class _Compiler:
                 status = Status(o.status) if o.status else None
                 outcomes[clause.id] = ClauseOutcome(status, o.classification, o.license_exception, o.license_review)
         own = [c.id for c in rule.clauses]
-        prefix = f"{base.round.id}/" if base else ""
+        prefix = f"{base.origin}/" if base else ""
         if base:
             scope: Node = RefNode(f"{prefix}$controlled")
         elif rule.applies_to:

@@ -15,7 +15,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from ..metrics.definitions import MetricDef
 
-Provenance = Literal["published", "is-informed", "reported"]
+# modified: a what-if made from a round (an overlay, `--set`), or a round someone edited
+Provenance = Literal["published", "is-informed", "reported", "modified"]
 OPERATORS = (">=", "<=", "==", "!=", ">", "<", "in", "matches")
 ORDER_OPERATORS = (">=", "<=", ">", "<")
 
@@ -23,6 +24,7 @@ _COMPARISON = re.compile(
     r"^\s*(?P<metric>[a-z_][a-z0-9_]*)\s*(?P<op>>=|<=|==|!=|>|<|\bin\b|\bmatches\b)\s*(?P<rhs>.+?)\s*$"
 )
 _CLAUSE_REF = re.compile(r"^\s*clause\s+(?P<id>\S+)\s*$")
+PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # all / any / not may nest this deep; deeper trees are written as clauses that refer to each other
 MAX_CONDITION_DEPTH = 64
@@ -355,6 +357,17 @@ class RoundFile(_Strict):
     clauses: list[Clause] = Field(min_length=1, max_length=MAX_CLAUSES)
     sources: list[RuleSource] = Field(min_length=1)
     notes: str | None = None
+
+    @field_validator("parameters")
+    @classmethod
+    def _parameter_names(cls, parameters: dict[str, Parameter]) -> dict[str, Parameter]:
+        for name in parameters:
+            if not PARAMETER_NAME.fullmatch(name):
+                raise ValueError(
+                    f"parameter name {name!r}: write letters, digits and '_' (starting with a letter or '_'), so that "
+                    "`$name` in a condition and `ROUND.name` in a what-if name it"
+                )
+        return parameters
 
     @field_validator("clauses")
     @classmethod

@@ -190,6 +190,16 @@ class Presumed:
     when: Node | None = None
 
 
+@dataclass(frozen=True)
+class Variant:
+    """What makes a program a what-if (rules/overlay.py): the round it was made from, under what name, and each
+    change in words, so that every result of it can say what was changed."""
+
+    base: str  # the id of the round as its rules folder defines it
+    name: str  # the overlay's name, or the `--set` text
+    changes: tuple[str, ...]
+
+
 @dataclass
 class Program:
     """A compiled round: what the backends evaluate and the verdict reads."""
@@ -228,6 +238,7 @@ class Program:
     metric_defs: dict[str, MetricDef] = field(default_factory=dict)  # the rule set's metrics and the round's own
     # an unknown comparison the rule text itself settles as true, where its condition holds (rules/model.py)
     presumptions: tuple[Presumed, ...] = ()
+    variant: Variant | None = None  # set for a what-if made from a round of the folder
     # computed once, when compiled (read on every evaluation)
     structure_key: str = field(init=False)
     content_key: str = field(init=False)
@@ -252,6 +263,16 @@ class Program:
                         stack.append(ref)
             found = cache[root] = frozenset(seen)
         return found
+
+    @property
+    def origin(self) -> str:
+        """The round's id in its rules folder: a variant's base. An overlay round imports a base's nodes under this
+        prefix, so a variant of the base leaves the overlay's structure (and its memoized verdicts) unchanged."""
+        return self.variant.base if self.variant else self.round.id
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        return self.variant.changes if self.variant else ()
 
     def clauses_with(self, attribute: str) -> list[str]:
         """Clause ids, in program order, whose outcome sets this attribute."""

@@ -6,6 +6,7 @@ import difflib
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
+from dataclasses import field as _field
 from pathlib import Path
 
 from ..core import paths
@@ -25,12 +26,20 @@ class RuleSet:
     programs: dict[str, Program]
     definitions: Definitions
     folder: Path
+    # a what-if rule set (rules/overlay.py) keys a variant by its own id; its base's id still finds it
+    aliases: dict[str, str] = _field(default_factory=dict)
 
     def __getitem__(self, round_id: str) -> Program:
-        try:
-            return self.programs[round_id]
-        except KeyError:
-            raise UnknownRoundError(f"unknown round {round_id!r}; known: {', '.join(self.programs)}") from None
+        found = self.programs.get(round_id) or self.programs.get(self.aliases.get(round_id, ""))
+        if found is None:
+            known = ", ".join(self.programs)
+            raise UnknownRoundError(
+                f"unknown round {round_id!r}{_close(round_id, list(self.programs))}; known: {known}"
+            )
+        return found
+
+    def __contains__(self, round_id: object) -> bool:
+        return round_id in self.programs or round_id in self.aliases
 
     def __iter__(self) -> Iterator[Program]:
         return iter(self.programs.values())
