@@ -294,6 +294,12 @@ class Combined:
         """
         return next((r for r in self.deciding if r.classification), self.deciding[0] if self.deciding else None)
 
+    @property
+    def license_review(self) -> str | None:
+        """The review policy: it may come from another deciding round than the lead (us-2026-01 refines
+        us-2023-10)."""
+        return next((r.license_review for r in self.deciding if r.license_review), None)
+
     def to_dict(self) -> dict[str, Any]:
         first = self.lead
         return {
@@ -304,8 +310,7 @@ class Combined:
             "status": str(self.status),
             "classification": first.classification if first else None,
             "license_exception": first.license_exception if first else None,
-            # a review policy may come from another deciding round than the lead (us-2026-01 refines us-2023-10)
-            "license_review": next((r.license_review for r in self.deciding if r.license_review), None),
+            "license_review": self.license_review,
             "deciding_rounds": [r.round for r in self.deciding],
             "rounds": [r.to_dict() for r in self.results],
         }

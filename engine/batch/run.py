@@ -1,0 +1,521 @@
+"""Batch evaluation: a chunk of sheet rows -> one result row per input row and round (or per row, combined).
+
+Per chunk: the cells as typed columns (sheets/columns.py), the metrics as float64 columns (metrics/columns.py), each
+round's pattern per row as one integer (conditions/columns.py); rows near a threshold re-decided exactly, rows the
+fast reading cannot vouch for read by the scalar path (parse_chip, compute_metrics, pattern), which also words their
+errors. Then each distinct pattern is decided once, through the Engine's memo, and its output row built once
+(batch/rows.py); rows get theirs by a gather. The missing figures of an indeterminate row are its own: the pattern's
+candidate figures, filtered by which of them the row lacks.
+
+An evaluator keeps what it learnt (pattern -> output row) across the chunks of one run; it holds no other state.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..conditions.columns import (
+    ComparisonColumns,
+    Patterns,
+    decode,
+    encode,
+    exact_patterns,
+    merge_numbers,
+    patterns,
+)
+from ..core.errors import InputError
+from ..core.logic import Tri
+from ..decision.verdict import Verdict
+from ..metrics.columns import MetricColumns, base_inputs
+from ..metrics.compute import ChipMetrics, compute_metrics
+from ..metrics.definitions import Definitions
+from ..results.result import Result
+from ..rules.program import Program
+from ..sheets.columns import SheetColumns, read_columns
+from ..sheets.load import parse_chip
+from ..sheets.table import Chunk, Column, RowError, error_column, row_mapping
+from .rows import combined_row, explanation, pattern_row, round_result
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+DENSE_LIMIT = 1 << 22  # pattern spaces up to this size are looked up in an array, larger ones through np.unique
+EXACT_CACHE = 100_000  # exact re-readings kept per run (rows that repeat the same figures are read once)
+
+
+class Decider(Protocol):
+    """What decides a pattern: an Engine's memo (in front of its backend)."""
+
+    def verdict(self, program: Program, pattern: tuple[Tri, ...]) -> Verdict: ...
+
+
+@dataclass
+class Counts:
+    """What a run evaluated: every input row is either evaluated or an error."""
+
+    rows: int = 0
+    evaluated: int = 0
+    results: int = 0
+    errors: int = 0
+    exact: int = 0  # rows re-read exactly (near a threshold, or not in a fast form)
+
+
+@dataclass
+class _Slot:
+    found: tuple[Tri, ...]
+    verdict: Any
+    candidates: list[int]  # bits (of the round's base figures) the missing figures come from, in order
+    mask: int
+
+
+@dataclass
+class _Round:
+    """What one round learnt in a run: pattern -> slot, (slot, missing figures) -> output kind."""
+
+    program: Program
+    bases: list[str]  # the sheet-level figures its comparisons rest on (bits of a row's `unknown` mask)
+    lut: np.ndarray | None  # dense: code -> slot (-1 unknown yet)
+    codes: dict[int, int] = field(default_factory=dict)  # sparse spaces: code -> slot
+    slots: list[_Slot] = field(default_factory=list)
+    kinds: dict[int, int] = field(default_factory=dict)  # slot << bits | missing mask -> kind id
+
+
+class Evaluator:
+    """Evaluates chunks of rows under some rounds, as of a day (dated thresholds), per round or combined."""
+
+    def __init__(
+        self,
+        programs: Sequence[Program],
+        memo: Decider,
+        definitions: Definitions,
+        on: date,
+        *,
+        combined: bool = False,
+        explain: bool = False,
+    ) -> None:
+        import numpy as np
+
+        self.programs = list(programs)
+        self.memo = memo
+        self.definitions = definitions
+        self.on = on
+        self.combined = combined
+        self.explain = explain
+        self.counts = Counts()
+        self.kinds: list[dict[str, Any]] = []  # output columns per kind
+        self._results: list[Result | None] = []  # per kind: the Result combine() reads (None: a combined kind)
+        self._rounds: list[_Round] = []
+        for program in self.programs:
+            bases = list(
+                dict.fromkeys(b for c in program.comparisons for b in base_inputs(c.metric, program.metric_defs))
+            )
+            space = 3 ** len(program.comparisons)
+            lut = np.full(space, -1, dtype=np.int32) if space <= DENSE_LIMIT else None
+            self._rounds.append(_Round(program, bases, lut))
+        self._combined: dict[tuple[int, ...], int] = {}
+        self._exact: OrderedDict[tuple[Any, ...], list[tuple[Tri, ...]]] = OrderedDict()
+
+    # --- one chunk -------------------------------------------------------------------------------------------
+
+    def evaluate(self, chunk: Chunk) -> pa.Table:
+        import numpy as np
+
+        table = chunk.table
+        n = table.num_rows
+        sheet = read_columns(table, self.definitions.bit_lengths)
+        metrics = MetricColumns(sheet, self.definitions)
+        comparisons = ComparisonColumns(n)
+        found = [patterns(p, metrics.for_round(p.derived), self.on, comparisons) for p in self.programs]
+        unknown = [self._unknown(r, metrics.for_round(r.program.derived), n) for r in self._rounds]
+        names: dict[int, str] = {}
+        errors: dict[int, str] = {}
+        near = np.flatnonzero(comparisons.near & ~sheet.slow)
+        for row in near:
+            self._exact_numbers(sheet, table, int(row), found)
+        for row in np.flatnonzero(sheet.slow):
+            self._scalar(sheet, chunk, int(row), found, unknown, names, errors)
+        self.counts.exact += len(near) + int(sheet.slow.sum())
+        good = np.ones(n, dtype=bool)
+        if errors:
+            good[list(errors)] = False
+        kinds = np.stack([self._kind_ids(r, f, u, good) for r, f, u in zip(self._rounds, found, unknown, strict=True)])
+        if self.combined:
+            kinds = self._combine(kinds, good)[None, :]
+        self.counts.rows += n + len(chunk.errors)
+        self.counts.evaluated += int(good.sum())
+        self.counts.errors += len(errors) + len(chunk.errors)
+        out = self._table(chunk, sheet, kinds, good, names, errors)
+        self.counts.results += out.num_rows - len(errors) - len(chunk.errors)
+        return out
+
+    def _unknown(self, state: _Round, metrics: Any, n: int) -> np.ndarray:
+        """Per row, a bit for each of the round's base figures that the row does not give (its missing candidates)."""
+        import numpy as np
+
+        mask = np.zeros(n, dtype=np.int64)
+        for bit, name in enumerate(state.bases):
+            mask |= (~metrics[name].known).astype(np.int64) << bit
+        return mask
+
+    # --- exact re-reading ------------------------------------------------------------------------------------
+
+    def _exact_numbers(self, sheet: SheetColumns, table: pa.Table, row: int, found: list[Patterns]) -> None:
+        """A row near a threshold: its number comparisons decided by the scalar path from its decimal text.
+
+        Only the cells metrics are computed from are read (name and vendor are a placeholder: text comparisons are
+        exact already), so rows repeating the same figures share one reading.
+        """
+        cells = [(sheet.columns[i], table.column(i)[row].as_py()) for i in sheet.metric_columns]
+        key = tuple((c.header, v) for c, v in cells)
+        exact = self._exact.get(key)
+        if exact is None:
+            data = row_mapping(cells, "<near>")
+            data.update(name="row", vendor="row")
+            spec = parse_chip(data, "<near>", self.definitions.bit_lengths)
+            exact = exact_patterns(self.programs, compute_metrics(spec, self.definitions), self.on)
+            self._exact[key] = exact
+            if len(self._exact) > EXACT_CACHE:
+                self._exact.popitem(last=False)
+        for pats, pattern in zip(found, exact, strict=True):
+            _replace(pats, row, merge_numbers(pats.program, _row_pattern(pats, row), pattern))
+
+    def _scalar(
+        self,
+        sheet: SheetColumns,
+        chunk: Chunk,
+        row: int,
+        found: list[Patterns],
+        unknown: list[np.ndarray],
+        names: dict[int, str],
+        errors: dict[int, str],
+    ) -> None:
+        """A row the fast reading could not vouch for: read like a YAML sheet, decided by the scalar path."""
+        table = chunk.table
+        cells = [(column, table.column(i)[row].as_py()) for i, column in enumerate(sheet.columns)]
+        label = f"{chunk.source_of(row)}: row {int(chunk.rows[row])}"
+        try:
+            spec = parse_chip(row_mapping(cells, label), label, self.definitions.bit_lengths)
+        except InputError as exc:
+            column, message = error_column(exc, sheet.columns)
+            errors[row] = f"{column}: {message}" if column else message
+            return
+        names[row] = spec.name
+        metrics = compute_metrics(spec, self.definitions)
+        for state, pats, mask, pattern in zip(
+            self._rounds, found, unknown, exact_patterns(self.programs, metrics, self.on), strict=True
+        ):
+            _replace(pats, row, pattern)
+            mask[row] = _mask(state, metrics.with_derived(state.program.derived))
+
+    # --- distinct patterns -> output kinds --------------------------------------------------------------------
+
+    def _kind_ids(self, state: _Round, found: Patterns, unknown: np.ndarray, good: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        slots = self._slots(state, found, good)
+        bits = len(state.bases)
+        candmask = np.array([s.mask for s in state.slots] + [0], dtype=np.int64)
+        keys = (slots.astype(np.int64) << bits) | (unknown & candmask[slots])
+        keys = np.where(good, keys, -1)
+        distinct, inverse = _unique(keys[good], len(state.slots) << bits)
+        ids = np.array([self._kind(state, int(k), bits) for k in distinct] + [-1], dtype=np.int32)
+        out = np.full(len(keys), -1, dtype=np.int32)
+        out[good] = ids[inverse]
+        return out
+
+    def _slots(self, state: _Round, found: Patterns, good: np.ndarray) -> np.ndarray:
+        import numpy as np
+
+        if found.codes is not None and state.lut is not None:
+            codes = np.where(good, found.codes, 0)
+            slots = state.lut[codes]
+            new = good & (slots < 0)
+            if new.any():
+                for code in np.unique(codes[new]):
+                    state.lut[code] = self._slot(state, decode(int(code), found.size))
+                slots = state.lut[codes]
+            return slots
+        if found.codes is not None:
+            distinct, inverse = np.unique(np.where(good, found.codes, 0), return_inverse=True)
+            ids = [state.codes.get(int(c)) for c in distinct]
+            for i, c in enumerate(distinct):
+                if ids[i] is None:
+                    ids[i] = state.codes[int(c)] = self._slot(state, decode(int(c), found.size))
+            return np.array(ids, dtype=np.int32)[inverse]
+        assert found.digits is not None
+        rows = np.ascontiguousarray(np.where(good[:, None], found.digits, 0))
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        ids = []
+        for digits in distinct:
+            pattern = tuple(Tri.F if d == 0 else Tri.T if d == 1 else Tri.U for d in digits)
+            key = encode(pattern)
+            if key not in state.codes:
+                state.codes[key] = self._slot(state, pattern)
+            ids.append(state.codes[key])
+        return np.array(ids, dtype=np.int32)[inverse.reshape(-1)]
+
+    def _slot(self, state: _Round, found: tuple[Tri, ...]) -> int:
+        """Decide a pattern once (the Engine's memo, and its backend on a miss)."""
+        program = state.program
+        verdict = self.memo.verdict(program, found)
+        candidates: list[int] = []
+        for _, i in sorted(verdict.decisive):  # the order results/classify.py names missing figures in
+            if found[i] is Tri.U:
+                for name in base_inputs(program.comparisons[i].metric, program.metric_defs):
+                    bit = state.bases.index(name)
+                    if bit not in candidates:
+                        candidates.append(bit)
+        mask = sum(1 << b for b in candidates)
+        state.slots.append(_Slot(found, verdict, candidates, mask))
+        return len(state.slots) - 1
+
+    def _kind(self, state: _Round, key: int, bits: int) -> int:
+        found = state.kinds.get(key)
+        if found is not None:
+            return found
+        slot = state.slots[key >> bits]
+        missing = [state.bases[b] for b in slot.candidates if (key >> b) & 1]
+        row = pattern_row(state.program, slot.verdict, missing)
+        if self.explain:
+            row["explanation"] = explanation(state.program, slot.verdict, slot.found)
+        self.kinds.append(row)
+        self._results.append(round_result(state.program, slot.verdict, missing, self.on))
+        state.kinds[key] = len(self.kinds) - 1
+        return state.kinds[key]
+
+    def _combine(self, kinds: np.ndarray, good: np.ndarray) -> np.ndarray:
+        """Per row, the kind of its combined result: the distinct tuples of per-round kinds, each combined once."""
+        import numpy as np
+
+        n = kinds.shape[1]
+        if not self.programs:
+            return np.where(good, self._combined_kind(()), -1).astype(np.int32)
+        state = np.where(good, kinds[0], 0).astype(np.int64)
+        tuples: list[tuple[int, ...]] = []
+        distinct, state = _unique(state, len(self.kinds))
+        tuples = [(int(k),) for k in distinct]
+        for r in range(1, len(self.programs)):
+            width = len(self.kinds) + 1
+            column = np.where(good, kinds[r], 0).astype(np.int64)
+            keys = state.astype(np.int64) * width + column
+            distinct, state = _unique(keys, len(tuples) * width)
+            tuples = [(*tuples[int(k) // width], int(k) % width) for k in distinct]
+        ids = np.array([self._combined_kind(t) for t in tuples], dtype=np.int32)
+        out = ids[state] if n else np.zeros(0, dtype=np.int32)
+        return np.where(good, out, -1).astype(np.int32)
+
+    def _combined_kind(self, per_round: tuple[int, ...]) -> int:
+        found = self._combined.get(per_round)
+        if found is None:
+            results = [self._results[k] for k in per_round]
+            rows = [self.kinds[k] for k in per_round]
+            self.kinds.append(combined_row([r for r in results if r is not None], rows, self.on))
+            self._results.append(None)
+            found = self._combined[per_round] = len(self.kinds) - 1
+        return found
+
+    # --- the output table ------------------------------------------------------------------------------------
+
+    def _table(
+        self,
+        chunk: Chunk,
+        sheet: SheetColumns,
+        kinds: np.ndarray,
+        good: np.ndarray,
+        names: dict[int, str],
+        errors: dict[int, str],
+    ) -> pa.Table:
+        import numpy as np
+        import pyarrow as pa
+
+        n = len(good)
+        per_row = kinds.shape[0]
+        counts = np.where(good, per_row, 1)
+        in_row = np.repeat(np.arange(n), counts)
+        starts = np.cumsum(counts) - counts
+        position = np.arange(len(in_row)) - np.repeat(starts, counts)
+        kind = kinds[np.where(good[in_row], position, 0), in_row] if n else np.zeros(0, dtype=np.int32)
+        kind = np.where(good[in_row], kind, -1)
+        # the chip's name: the validated one (or, for a row in error, the name cell as written)
+        name = sheet.coded.get(("name",))
+        values = list(name.values) if name is not None else []
+        codes = name.codes.copy() if name is not None else np.full(n, -1, dtype=np.int32)
+        for row, text in names.items():
+            codes[row] = len(values)
+            values.append(text)
+        for row in errors:
+            raw = _raw_name(chunk.table, sheet.columns, row)
+            codes[row] = -1 if raw is None else len(values)
+            if raw is not None:
+                values.append(raw)
+        error_values = list(errors.values())
+        error_codes = np.full(n, -1, dtype=np.int32)
+        error_codes[list(errors)] = np.arange(len(errors), dtype=np.int32)
+        columns: dict[str, pa.Array] = {
+            "source": _sources(chunk, in_row),
+            "row": pa.array(chunk.rows[in_row], pa.int64()),
+            "chip": _dictionary(codes[in_row], values),
+        }
+        names_out = list(self.column_names())
+        for column in names_out[3:]:
+            if column == "as_of":
+                columns["as_of"] = pa.array(np.full(len(in_row), np.datetime64(self.on, "D")), pa.date32())
+            elif column == "error":
+                columns["error"] = _dictionary(error_codes[in_row], error_values)
+            else:
+                columns[column] = _kind_column(self.kinds, column, kind)
+        out = pa.table(columns)
+        if chunk.errors:
+            out = _with_row_errors(out, chunk.errors, self.column_names())
+        return out
+
+    def column_names(self) -> list[str]:
+        names = ["source", "row", "chip", "round", "as_of", "status", "classification", "license_exception"]
+        names += ["license_review", "decisive", "missing", "destinations"]
+        if self.combined:
+            names.append("deciding_rounds")
+        if self.explain:
+            names.append("explanation")
+        return [*names, "error"]
+
+    def schema(self) -> pa.Schema:
+        import pyarrow as pa
+
+        text = pa.dictionary(pa.int32(), pa.string())
+        types = {"row": pa.int64(), "as_of": pa.date32()}
+        return pa.schema([(name, types.get(name, text)) for name in self.column_names()])
+
+    def error_table(self, errors: Iterable[RowError]) -> pa.Table:
+        """Rows for inputs that could not be read at all (a file, or a row of a YAML list)."""
+        import pyarrow as pa
+
+        errors = list(errors)
+        data: dict[str, list[Any]] = {name: [None] * len(errors) for name in self.column_names()}
+        data["source"] = [e.source for e in errors]
+        data["row"] = [e.row for e in errors]
+        data["chip"] = [e.chip for e in errors]
+        data["error"] = [e.message for e in errors]
+        schema = self.schema()
+        return pa.table({f.name: _typed(data[f.name], f.type) for f in schema}, schema=schema)
+
+
+def _row_pattern(found: Patterns, row: int) -> tuple[Tri, ...]:
+    if found.codes is not None:
+        return decode(int(found.codes[row]), found.size)
+    assert found.digits is not None
+    return tuple(Tri.F if d == 0 else Tri.T if d == 1 else Tri.U for d in found.digits[row])
+
+
+def _replace(found: Patterns, row: int, pattern: tuple[Tri, ...]) -> None:
+    if found.codes is not None:
+        found.codes[row] = encode(pattern)
+    else:
+        assert found.digits is not None
+        found.digits[row] = [0 if t is Tri.F else 1 if t is Tri.T else 2 for t in pattern]
+
+
+def _mask(state: _Round, metrics: ChipMetrics) -> int:
+    return sum(1 << bit for bit, name in enumerate(state.bases) if not metrics[name].known)
+
+
+def _unique(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (sorted) and each key's index among them: an array lookup when the space is small."""
+    import numpy as np
+
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if 0 < space <= DENSE_LIMIT:
+        present = np.zeros(space, dtype=bool)
+        present[keys] = True
+        distinct = np.flatnonzero(present)
+        index = np.empty(space, dtype=np.int64)
+        index[distinct] = np.arange(len(distinct))
+        return distinct, index[keys]
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return distinct, inverse.reshape(-1)
+
+
+def _dictionary(codes: np.ndarray, values: list[Any]) -> pa.Array:
+    """A dictionary-encoded text column: distinct values once, an index per row (-1: null)."""
+    import numpy as np
+    import pyarrow as pa
+
+    distinct = list(dict.fromkeys(v for v in values if v is not None))
+    position = {v: i for i, v in enumerate(distinct)}
+    remap = np.array([position[v] if v is not None else -1 for v in values] + [-1], dtype=np.int32)
+    indices = remap[codes]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(indices, pa.int32(), mask=indices < 0), pa.array(distinct, pa.string())
+    )
+
+
+def _kind_column(kinds: list[dict[str, Any]], column: str, kind: np.ndarray) -> pa.Array:
+    return _dictionary(kind, [k.get(column) for k in kinds])
+
+
+def _sources(chunk: Chunk, in_row: np.ndarray) -> pa.Array:
+    import numpy as np
+
+    if len(chunk.sources) == 1:
+        return _dictionary(np.zeros(len(in_row), dtype=np.int32), [_readable(chunk.sources[0])])
+    distinct = list(dict.fromkeys(chunk.sources))
+    position = {s: i for i, s in enumerate(distinct)}
+    codes = np.array([position[s] for s in chunk.sources], dtype=np.int32)
+    return _dictionary(codes[in_row], [_readable(s) for s in distinct])
+
+
+def _readable(text: str) -> str:
+    """A file name as valid text (undecodable bytes as `\\xff`, as the other outputs show them)."""
+    if text.isascii():
+        return text
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else c for c in text)
+
+
+def _raw_name(table: pa.Table, columns: Sequence[Column], row: int) -> str | None:
+    for i, column in enumerate(columns):
+        if column.path == ("name",):
+            value = table.column(i)[row].as_py()
+            if value is not None and str(value).strip():
+                return str(value)
+    return None
+
+
+def _typed(values: list[Any], kind: pa.DataType) -> pa.Array:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return pa.array(values, pa.string()).dictionary_encode()
+    return pa.array(values, kind)
+
+
+def _with_row_errors(out: pa.Table, errors: list[RowError], names: list[str]) -> pa.Table:
+    """Rows that could not be split into cells, put in their place by row number."""
+    import numpy as np
+    import pyarrow as pa
+
+    data: dict[str, list[Any]] = {name: [None] * len(errors) for name in names}
+    data["source"] = [_readable(e.source) for e in errors]
+    data["row"] = [e.row for e in errors]
+    data["error"] = [e.message for e in errors]
+    extra = pa.table({f.name: _typed(data[f.name], f.type) for f in out.schema}, schema=out.schema)
+    merged = pa.concat_tables([out, extra]).unify_dictionaries().combine_chunks()
+    rows = merged.column("row").to_numpy(zero_copy_only=False)
+    order = np.argsort(np.where(np.isnan(rows.astype(float)), np.inf, rows), kind="stable")
+    return merged.take(pa.array(order))
+
+
+def run(
+    evaluator: Evaluator, chunks: Iterable[Chunk], errors: list[RowError] | None = None
+) -> Iterator[pa.Table]:
+    """Every chunk's result table, then a table for the inputs that could not be read (if any)."""
+    for chunk in chunks:
+        yield evaluator.evaluate(chunk)
+    if errors:
+        evaluator.counts.rows += len(errors)
+        evaluator.counts.errors += len(errors)
+        yield evaluator.error_table(errors)
