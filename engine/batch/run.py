@@ -30,20 +30,21 @@ from ..conditions.columns import (
 from ..core.errors import InputError
 from ..core.logic import Tri
 from ..decision.verdict import Verdict
-from ..metrics.columns import MetricColumns, base_inputs
+from ..metrics.columns import MetricColumns, base_inputs, input_columns
 from ..metrics.compute import ChipMetrics, compute_metrics
 from ..metrics.definitions import Definitions
 from ..results.result import Result
 from ..rules.program import Program
 from ..sheets.columns import SheetColumns, read_columns
 from ..sheets.load import parse_chip
-from ..sheets.table import Chunk, Column, RowError, error_column, row_mapping
+from ..sheets.table import Chunk, Column, RowError, cell_text, error_column, row_mapping
 from .rows import combined_row, explanation, pattern_row, round_result
 
 if TYPE_CHECKING:
     import numpy as np
     import pyarrow as pa
 
+_EPOCH = date(1970, 1, 1)
 DENSE_LIMIT = 1 << 22  # pattern spaces up to this size are looked up in an array, larger ones through np.unique
 EXACT_CACHE = 100_000  # exact re-readings kept per run (rows that repeat the same figures are read once)
 
@@ -134,12 +135,13 @@ class Evaluator:
         unknown = [self._unknown(r, metrics.for_round(r.program.derived), n) for r in self._rounds]
         names: dict[int, str] = {}
         errors: dict[int, str] = {}
-        near = np.flatnonzero(comparisons.near & ~sheet.slow)
-        for row in near:
-            self._exact_numbers(sheet, table, int(row), found)
-        for row in np.flatnonzero(sheet.slow):
-            self._scalar(sheet, chunk, int(row), found, unknown, names, errors)
-        self.counts.exact += len(near) + int(sheet.slow.sum())
+        exact = self._exact_numbers(sheet, table, comparisons.near, found)
+        slow = np.flatnonzero(sheet.slow)
+        if len(slow):
+            subset = _decoded(table.take(slow)).to_pylist()
+            for row, cells in zip(slow, subset, strict=True):
+                self._scalar(sheet, chunk, int(row), list(cells.values()), found, unknown, names, errors)
+        self.counts.exact += exact + len(slow)
         good = np.ones(n, dtype=bool)
         if errors:
             good[list(errors)] = False
@@ -164,39 +166,61 @@ class Evaluator:
 
     # --- exact re-reading ------------------------------------------------------------------------------------
 
-    def _exact_numbers(self, sheet: SheetColumns, table: pa.Table, row: int, found: list[Patterns]) -> None:
-        """A row near a threshold: its number comparisons decided by the scalar path from its decimal text.
+    def _exact_numbers(
+        self, sheet: SheetColumns, table: pa.Table, near: dict[str, np.ndarray], found: list[Patterns]
+    ) -> int:
+        """Rows near a threshold: the comparisons of their near metrics decided by the scalar path (compute_metrics,
+        pattern) from their decimal text; returns how many rows.
 
-        Only the cells metrics are computed from are read (name and vendor are a placeholder: text comparisons are
-        exact already), so rows repeating the same figures share one reading.
+        Only the cells the near metrics are computed from are read (name and vendor are a placeholder: text
+        comparisons are exact already), so rows repeating the same figures share one reading.
         """
-        cells = [(sheet.columns[i], table.column(i)[row].as_py()) for i in sheet.metric_columns]
-        key = tuple((c.header, v) for c, v in cells)
-        exact = self._exact.get(key)
-        if exact is None:
-            data = row_mapping(cells, "<near>")
-            data.update(name="row", vendor="row")
-            spec = parse_chip(data, "<near>", self.definitions.bit_lengths)
-            exact = exact_patterns(self.programs, compute_metrics(spec, self.definitions), self.on)
-            self._exact[key] = exact
-            if len(self._exact) > EXACT_CACHE:
-                self._exact.popitem(last=False)
-        for pats, pattern in zip(found, exact, strict=True):
-            _replace(pats, row, merge_numbers(pats.program, _row_pattern(pats, row), pattern))
+        import numpy as np
+
+        if not near:
+            return 0
+        names = list(near)
+        flags = np.stack([near[m] for m in names]) & ~sheet.slow
+        rows = np.flatnonzero(flags.any(axis=0))
+        if not len(rows):
+            return 0
+        metric_defs = {k: v for p in self.programs for k, v in p.metric_defs.items()}
+        subset = _decoded(table.take(rows))
+        cells_of: dict[tuple[str, ...], tuple[list[int], list[list[Any]]]] = {}
+        for position, row in enumerate(rows):
+            which = tuple(m for m, flag in zip(names, flags[:, row], strict=True) if flag)
+            if which not in cells_of:
+                indices = input_columns(which, sheet, metric_defs)
+                cells_of[which] = (indices, [subset.column(i).to_pylist() for i in indices])
+            indices, values = cells_of[which]
+            cells = [(sheet.columns[i], cell_text(values[k][position])) for k, i in enumerate(indices)]
+            key = (which, tuple((c.header, v) for c, v in cells))  # (cell_text: a NaN is None, as it is absent)
+            exact = self._exact.get(key)
+            if exact is None:
+                data = row_mapping(cells, "<near>")
+                data.update(name="row", vendor="row")
+                spec = parse_chip(data, "<near>", self.definitions.bit_lengths)
+                exact = exact_patterns(self.programs, compute_metrics(spec, self.definitions), self.on)
+                self._exact[key] = exact
+                if len(self._exact) > EXACT_CACHE:
+                    self._exact.popitem(last=False)
+            for pats, pattern in zip(found, exact, strict=True):
+                _replace(pats, int(row), merge_numbers(pats.program, _row_pattern(pats, int(row)), pattern, which))
+        return len(rows)
 
     def _scalar(
         self,
         sheet: SheetColumns,
         chunk: Chunk,
         row: int,
+        values: list[Any],
         found: list[Patterns],
         unknown: list[np.ndarray],
         names: dict[int, str],
         errors: dict[int, str],
     ) -> None:
         """A row the fast reading could not vouch for: read like a YAML sheet, decided by the scalar path."""
-        table = chunk.table
-        cells = [(column, table.column(i)[row].as_py()) for i, column in enumerate(sheet.columns)]
+        cells = list(zip(sheet.columns, values, strict=True))
         label = f"{chunk.source_of(row)}: row {int(chunk.rows[row])}"
         try:
             spec = parse_chip(row_mapping(cells, label), label, self.definitions.bit_lengths)
@@ -330,45 +354,57 @@ class Evaluator:
         names: dict[int, str],
         errors: dict[int, str],
     ) -> pa.Table:
+        """The chunk's output: for each input row in order, its rows (one per round, or one combined; one for a row
+        in error). Every text column is dictionary-encoded: a kind's text is stored once, each row holds an index."""
         import numpy as np
         import pyarrow as pa
 
         n = len(good)
         per_row = kinds.shape[0]
-        counts = np.where(good, per_row, 1)
-        in_row = np.repeat(np.arange(n), counts)
-        starts = np.cumsum(counts) - counts
-        position = np.arange(len(in_row)) - np.repeat(starts, counts)
-        kind = kinds[np.where(good[in_row], position, 0), in_row] if n else np.zeros(0, dtype=np.int32)
-        kind = np.where(good[in_row], kind, -1)
+        error_kind = len(self.kinds)  # rows in error: no status
+        if not errors:
+            in_row = np.repeat(np.arange(n), per_row) if per_row > 1 else np.arange(n)
+            kind = kinds.T.reshape(-1) if per_row > 1 else kinds[0]
+        else:
+            counts = np.where(good, per_row, 1)
+            in_row = np.repeat(np.arange(n), counts)
+            starts = np.cumsum(counts) - counts
+            position = np.arange(len(in_row)) - np.repeat(starts, counts)
+            ok = good[in_row]
+            kind = np.where(ok, kinds[np.where(ok, position, 0), in_row], error_kind).astype(np.int32)
+        total = len(in_row)
         # the chip's name: the validated one (or, for a row in error, the name cell as written)
         name = sheet.coded.get(("name",))
         values = list(name.values) if name is not None else []
-        codes = name.codes.copy() if name is not None else np.full(n, -1, dtype=np.int32)
-        for row, text in names.items():
-            codes[row] = len(values)
-            values.append(text)
-        for row in errors:
-            raw = _raw_name(chunk.table, sheet.columns, row)
-            codes[row] = -1 if raw is None else len(values)
-            if raw is not None:
-                values.append(raw)
-        error_values = list(errors.values())
-        error_codes = np.full(n, -1, dtype=np.int32)
-        error_codes[list(errors)] = np.arange(len(errors), dtype=np.int32)
+        codes = name.codes if name is not None else np.full(n, -1, dtype=np.int32)
+        if names or errors:
+            codes = codes.copy()
+            for row, text in names.items():
+                codes[row] = len(values)
+                values.append(text)
+            for row in errors:
+                raw = _raw_name(chunk.table, sheet.columns, row)
+                codes[row] = -1 if raw is None else len(values)
+                if raw is not None:
+                    values.append(raw)
         columns: dict[str, pa.Array] = {
             "source": _sources(chunk, in_row),
             "row": pa.array(chunk.rows[in_row], pa.int64()),
-            "chip": _dictionary(codes[in_row], values),
+            "chip": _dictionary(codes[in_row] if per_row > 1 or errors else codes, values),
         }
-        names_out = list(self.column_names())
-        for column in names_out[3:]:
+        for column in self.column_names()[3:]:
             if column == "as_of":
-                columns["as_of"] = pa.array(np.full(len(in_row), np.datetime64(self.on, "D")), pa.date32())
+                days = np.full(total, (self.on - _EPOCH).days, dtype=np.int32)
+                columns["as_of"] = pa.Array.from_buffers(pa.date32(), total, [None, pa.py_buffer(days)])
             elif column == "error":
-                columns["error"] = _dictionary(error_codes[in_row], error_values)
+                if errors:
+                    error_codes = np.full(n, -1, dtype=np.int32)
+                    error_codes[list(errors)] = np.arange(len(errors), dtype=np.int32)
+                    columns["error"] = _dictionary(error_codes[in_row], list(errors.values()))
+                else:
+                    columns["error"] = pa.nulls(total, pa.dictionary(pa.int32(), pa.string()))
             else:
-                columns[column] = _kind_column(self.kinds, column, kind)
+                columns[column] = _dictionary(kind, [k.get(column) for k in self.kinds] + [None])
         out = pa.table(columns)
         if chunk.errors:
             out = _with_row_errors(out, chunk.errors, self.column_names())
@@ -402,6 +438,14 @@ class Evaluator:
         data["error"] = [e.message for e in errors]
         schema = self.schema()
         return pa.table({f.name: _typed(data[f.name], f.type) for f in schema}, schema=schema)
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """Dictionary columns as plain ones (reading a dictionary array's values one by one is slow)."""
+    import pyarrow as pa
+
+    columns = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    return pa.table(columns, names=table.column_names)
 
 
 def _row_pattern(found: Patterns, row: int) -> tuple[Tri, ...]:
@@ -441,17 +485,22 @@ def _unique(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _dictionary(codes: np.ndarray, values: list[Any]) -> pa.Array:
-    """A dictionary-encoded text column: distinct values once, an index per row (-1: null)."""
+    """A dictionary-encoded text column: an index per row into `values` (-1 or a None value: null). The values may
+    repeat (a kind's text is stored once per kind), which Arrow and Parquet allow."""
     import numpy as np
     import pyarrow as pa
 
-    distinct = list(dict.fromkeys(v for v in values if v is not None))
-    position = {v: i for i, v in enumerate(distinct)}
-    remap = np.array([position[v] if v is not None else -1 for v in values] + [-1], dtype=np.int32)
-    indices = remap[codes]
-    return pa.DictionaryArray.from_arrays(
-        pa.array(indices, pa.int32(), mask=indices < 0), pa.array(distinct, pa.string())
-    )
+    nulls = [i for i, v in enumerate(values) if v is None]
+    dictionary = pa.array(["" if v is None else v for v in values] or [""], pa.string())
+    if nulls or (len(codes) and codes.min() < 0):
+        missing = np.zeros(len(values) + 1, dtype=bool)
+        missing[nulls] = True
+        missing[-1] = True  # index -1
+        mask = missing[codes]
+        if mask.any():
+            indices = pa.array(np.where(mask, 0, codes).astype(np.int32, copy=False), pa.int32(), mask=mask)
+            return pa.DictionaryArray.from_arrays(indices, dictionary)
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32, copy=False), pa.int32()), dictionary)
 
 
 def _kind_column(kinds: list[dict[str, Any]], column: str, kind: np.ndarray) -> pa.Array:

@@ -10,7 +10,7 @@ by `truth` once per distinct value: they are exact already.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -74,8 +74,9 @@ class ComparisonColumns:
         import numpy as np
 
         self.rows = rows
-        self.near = np.zeros(rows, dtype=bool)
+        self.near: dict[str, np.ndarray] = {}  # per metric: rows whose value (or lower bound) is near a threshold
         self._cache: dict[tuple[object, ...], np.ndarray] = {}
+        self._seen: set[tuple[object, ...]] = set()
 
     def tri(self, comparison: Comparison, metric: MetricColumn, threshold: object) -> np.ndarray:
         """The comparison's Kleene value per row (int8: F=0, T=1, U=2); marks the rows near a numeric threshold."""
@@ -99,26 +100,38 @@ class ComparisonColumns:
             return lut[metric.codes]
         assert metric.value is not None and type(threshold) is Fraction
         t = float(threshold)
-        band = BAND * abs(t)
         value = metric.value
-        holds = _op(comparison.op, value, t)
-        out = holds.astype(np.int8)
-        unknown = np.isnan(value)
-        with np.errstate(invalid="ignore"):
-            self.near |= np.abs(value - t) <= band
+        out = _op(comparison.op, value, t).view(np.int8)  # F=0, T=1 (a fresh array: changed in place below)
+        self._mark_near(comparison.metric, value, t, metric.unknown)
+        unknown = metric.unknown
         if unknown.any():
             out[unknown] = 2
             lower = metric.lower
             if lower is not None and comparison.op in (">=", ">", "<", "<="):
                 bounded = unknown & ~np.isnan(lower)
-                with np.errstate(invalid="ignore"):
-                    self.near |= bounded & (np.abs(lower - t) <= band)
+                self._mark_near(comparison.metric, lower, t, ~bounded)
                 lower_holds = _op(comparison.op, lower, t)
                 if comparison.op in (">=", ">"):
                     out[bounded & lower_holds] = 1
                 else:
                     out[bounded & ~lower_holds] = 0
         return out
+
+    def _mark_near(self, metric: str, value: np.ndarray, t: float, ignore: np.ndarray) -> None:
+        """Rows whose value lies within BAND of the threshold (each metric and threshold once)."""
+        import numpy as np
+
+        key = (metric, t, id(value))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        band = BAND * abs(t)
+        near = self.near.setdefault(metric, np.zeros(self.rows, dtype=bool))
+        with np.errstate(invalid="ignore"):
+            hit = (value >= t - band) & (value <= t + band)
+        if ignore.any():
+            hit &= ~ignore
+        near |= hit
 
 
 def patterns(program: Program, metrics: Mapping[str, MetricColumn], on: date, columns: ComparisonColumns) -> Patterns:
@@ -131,11 +144,15 @@ def patterns(program: Program, metrics: Mapping[str, MetricColumn], on: date, co
         for j, c in enumerate(program.comparisons):
             digits[:, j] = columns.tri(c, metrics[c.metric], threshold_on(c, on))
         return Patterns(program, None, digits)
-    codes = np.zeros(columns.rows, dtype=np.int64)
+    wide = k > 19  # 3**19 < 2**31
+    kind = np.int64 if wide else np.int32
+    codes = np.zeros(columns.rows, dtype=kind)
+    step = np.empty(columns.rows, dtype=kind)
     weight = 1
     for c in program.comparisons:
         tri = columns.tri(c, metrics[c.metric], threshold_on(c, on))
-        codes += tri.astype(np.int64) * weight
+        np.multiply(tri, kind(weight), out=step, casting="unsafe")
+        codes += step
         weight *= 3
     return Patterns(program, codes, None)
 
@@ -162,6 +179,12 @@ def exact_patterns(programs: Sequence[Program], metrics: ChipMetrics, on: date) 
     return [pattern(p, metrics.with_derived(p.derived), on) for p in programs]
 
 
-def merge_numbers(program: Program, vectorized: tuple[Tri, ...], exact: tuple[Tri, ...]) -> tuple[Tri, ...]:
-    """A near row's pattern: its number comparisons as decided exactly, the others as the columns decided them."""
-    return tuple(e if c.kind == "number" else v for c, v, e in zip(program.comparisons, vectorized, exact, strict=True))
+def merge_numbers(
+    program: Program, vectorized: tuple[Tri, ...], exact: tuple[Tri, ...], near: Collection[str]
+) -> tuple[Tri, ...]:
+    """A near row's pattern: the comparisons of its near metrics as decided exactly, the others as the columns
+    decided them (a value far from every threshold is on the same side in float64 as exactly)."""
+    return tuple(
+        e if c.kind == "number" and c.metric in near else v
+        for c, v, e in zip(program.comparisons, vectorized, exact, strict=True)
+    )

@@ -9,7 +9,7 @@ again exactly by compute_metrics itself (conditions/columns.py), and the agreeme
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -37,15 +37,25 @@ class MetricColumn:
     codes: np.ndarray | None = None
     values: list[Any] | None = None
 
+    _unknown: np.ndarray | None = None
+
     @property
-    def known(self) -> np.ndarray:
+    def unknown(self) -> np.ndarray:
+        """Rows where the metric has no value (computed once)."""
         import numpy as np
 
-        if self.kind == "number":
-            assert self.value is not None
-            return ~np.isnan(self.value)
-        assert self.codes is not None
-        return self.codes >= 0
+        if self._unknown is None:
+            if self.kind == "number":
+                assert self.value is not None
+                self._unknown = np.isnan(self.value)
+            else:
+                assert self.codes is not None
+                self._unknown = self.codes < 0
+        return self._unknown
+
+    @property
+    def known(self) -> np.ndarray:
+        return ~self.unknown
 
 
 class MetricColumns:
@@ -54,26 +64,33 @@ class MetricColumns:
     def __init__(self, sheet: SheetColumns, definitions: Definitions) -> None:
         self.sheet = sheet
         self.definitions = definitions
-        self.columns: dict[str, MetricColumn] = {}
+        self.columns = _Lazy(self._make)
         self._derived: dict[tuple[str, MetricDef], MetricColumn] = {}
-        self._base()
-        for name, metric in derivation_order(definitions.metrics, self.columns):
-            self.columns[name] = self._derive(name, metric, self.columns)
+        self._extra: Mapping[str, MetricDef] = {}
 
     def __getitem__(self, name: str) -> MetricColumn:
         return self.columns[name]
+
+    def _make(self, name: str) -> MetricColumn:
+        """A metric computed on first use: only those a round compares (and their inputs) are computed."""
+        metric = self.definitions.metrics.get(name)
+        if metric is not None and metric.derived:
+            return self._derive(name, metric, self.columns)
+        return self._base(name)
 
     def for_round(self, extra: Mapping[str, MetricDef]) -> Mapping[str, MetricColumn]:
         """These metrics plus a round's own derived ones (computed once per chunk for every round that has them)."""
         if not extra:
             return self.columns
-        out = dict(self.columns)
-        for name, metric in derivation_order(dict(extra), out):
-            key = (name, metric)
-            if key not in self._derived:
-                self._derived[key] = self._derive(name, metric, out)
-            out[name] = self._derived[key]
-        return out
+        return _Lazy(lambda name: self._round_metric(name, extra), self.columns)
+
+    def _round_metric(self, name: str, extra: Mapping[str, MetricDef]) -> MetricColumn:
+        if name not in extra:
+            return self.columns[name]
+        key = (name, extra[name])
+        if key not in self._derived:
+            self._derived[key] = self._derive(name, extra[name], self.for_round(extra))
+        return self._derived[key]
 
     # --- the sheet-level metrics (compute.py SHEET_METRICS) ------------------------------------------------------
 
@@ -86,35 +103,44 @@ class MetricColumns:
     def _number(self, name: str, dimension: str, value: np.ndarray, lower: np.ndarray | None = None) -> None:
         self.columns[name] = MetricColumn(name, "number", dimension, value=value, lower=lower)
 
-    def _base(self) -> None:
+    def _base(self, name: str) -> MetricColumn:
         import numpy as np
 
         n = self.sheet.rows
-        value, lower = self._tpp()
-        self._number("tpp", "dimensionless", value, lower)
-        self._number("die_area", "area", self._die_area())
-        self._number("transistors", "dimensionless", self._quantity("transistors"))
-        self._number("memory_bandwidth", "bandwidth", self._quantity("memory", "bandwidth"))
-        self._number("memory_capacity", "capacity", self._quantity("memory", "capacity"))
-        self._number("io_bandwidth", "bandwidth", *self._io(()))
-        self._number("interconnect_bandwidth", "bandwidth", *self._io(self.definitions.host_links))
-        self._number("package_area", "area", self._quantity("package_area"))
-        datacenter = self.sheet.coded.get(("datacenter",))
-        codes = datacenter.codes if datacenter is not None else np.full(n, -1, dtype=np.int32)
-        self.columns["datacenter"] = MetricColumn(
-            "datacenter", "boolean", "boolean", codes=codes, values=datacenter.values if datacenter else []
-        )
-        kind = self.sheet.coded.get(("kind",))
-        if kind is None:
-            kind = Coded(np.full(n, -1, dtype=np.int32), [])
-        values = list(kind.values) + ["accelerator"]  # the model's default kind
-        codes = np.where(kind.codes >= 0, kind.codes, len(values) - 1).astype(np.int32)
-        self.columns["kind"] = MetricColumn("kind", "text", "text", codes=codes, values=values)
-        for name in ("vendor", "name"):
+        if name == "tpp":
+            value, lower = self._tpp()
+            return MetricColumn(name, "number", "dimensionless", value=value, lower=lower)
+        if name == "die_area":
+            return MetricColumn(name, "number", "area", value=self._die_area())
+        if name in ("io_bandwidth", "interconnect_bandwidth"):
+            value, lower = self._io(self.definitions.host_links if name == "interconnect_bandwidth" else ())
+            return MetricColumn(name, "number", "bandwidth", value=value, lower=lower)
+        plain = {
+            "transistors": (("transistors",), "dimensionless"),
+            "memory_bandwidth": (("memory", "bandwidth"), "bandwidth"),
+            "memory_capacity": (("memory", "capacity"), "capacity"),
+            "package_area": (("package_area",), "area"),
+        }
+        if name in plain:
+            path, dimension = plain[name]
+            return MetricColumn(name, "number", dimension, value=self._quantity(*path))
+        if name == "datacenter":
+            datacenter = self.sheet.coded.get(("datacenter",))
+            codes = datacenter.codes if datacenter is not None else np.full(n, -1, dtype=np.int32)
+            return MetricColumn(name, "boolean", "boolean", codes=codes, values=datacenter.values if datacenter else [])
+        if name == "kind":
+            kind = self.sheet.coded.get(("kind",))
+            if kind is None:
+                return MetricColumn(name, "text", "text", codes=np.zeros(n, dtype=np.int32), values=["accelerator"])
+            values = list(kind.values) + ["accelerator"]  # the model's default kind
+            codes = np.where(kind.codes >= 0, kind.codes, len(values) - 1).astype(np.int32)
+            return MetricColumn(name, "text", "text", codes=codes, values=values)
+        if name in ("vendor", "name"):
             coded = self.sheet.coded.get((name,))
             if coded is None:
                 coded = Coded(np.full(n, -1, dtype=np.int32), [])
-            self.columns[name] = MetricColumn(name, "text", "text", codes=coded.codes, values=coded.values)
+            return MetricColumn(name, "text", "text", codes=coded.codes, values=coded.values)
+        raise KeyError(name)
 
     def _tpp(self) -> tuple[np.ndarray, np.ndarray | None]:
         """compute._tpp over the rows: (value, lower bound)."""
@@ -221,6 +247,41 @@ class MetricColumns:
         )
 
 
+class _Lazy(dict[str, MetricColumn]):
+    """Metrics by name, each computed on first lookup (then kept); `fallback` answers names it does not make."""
+
+    def __init__(self, make: Any, fallback: Mapping[str, MetricColumn] | None = None) -> None:
+        super().__init__()
+        self._make = make
+        self._fallback = fallback
+
+    def __missing__(self, name: str) -> MetricColumn:
+        value = self._make(name)
+        self[name] = value
+        return value
+
+
 def base_inputs(name: str, metric_defs: Mapping[str, MetricDef]) -> list[str]:
     """The sheet-level metrics a metric rests on (ChipMetrics.base_inputs, which reads only the definitions)."""
     return ChipMetrics({}).base_inputs(name, metric_defs)
+
+
+def _reads(metric: str, path: tuple[str, ...]) -> bool:
+    """Whether compute_metrics reads the sheet field at `path` for the sheet-level metric (compute.py)."""
+    if metric == "tpp":
+        return path[0] == "throughput" or path in (("tpp",), ("kind",))
+    if metric == "die_area":
+        return path in (("die_area",), ("dies",))
+    if metric in ("io_bandwidth", "interconnect_bandwidth"):
+        return path[0] == "io"
+    if metric == "memory_bandwidth":
+        return path == ("memory", "bandwidth")
+    if metric == "memory_capacity":
+        return path == ("memory", "capacity")
+    return path == (metric,)
+
+
+def input_columns(metrics: Iterable[str], sheet: SheetColumns, metric_defs: Mapping[str, MetricDef]) -> list[int]:
+    """The sheet's columns the metrics are computed from (what the exact re-reading of a near row reads)."""
+    bases = {b for m in metrics for b in base_inputs(m, metric_defs)}
+    return [i for i, column in enumerate(sheet.columns) if any(_reads(b, column.path) for b in bases)]

@@ -178,31 +178,29 @@ def _read(array: pa.Array, column: Column, bit_lengths: BitLengths, slow: np.nda
     import pyarrow.compute as pc
 
     kind = column.kind
-    present = _present(array)
     path = column.path
     if kind == "unknown" or kind == "bits":
-        slow |= present  # the model says what is wrong (an unknown field), or the bit length is checked per row
+        slow |= _present(array)  # the model says what is wrong (an unknown field), or the bit length is checked per row
         return None
     if kind in ("quantity", "link"):
         key = path[1] if len(path) > 1 and path[0] in ("throughput", "io") else None
         if key is not None and (not _KEY.match(key) or (path[0] == "throughput" and key not in bit_lengths)):
-            slow |= present  # a key the model refuses, or an operation type whose bit length the row must give
+            slow |= _present(array)  # a key the model refuses, or an operation type whose bit length the row must give
             return None
         assert column.dimension is not None
         return _quantity(array, column, column.dimension, kind == "link", slow)
     if column.unit is not None:
-        slow |= present  # a unit in the header of a column that takes none
+        slow |= _present(array)  # a unit in the header of a column that takes none
         return None
     if kind == "sparse" and not _KEY.match(path[1]):
-        slow |= present
+        slow |= _present(array)
         return None
     encoded = _encoded(array)
     if kind == "json":
         checker = _json_probe(path[0])
     else:
         checker = _CHECKS[kind if kind != "text" else _TEXT_KIND.get(path, "text")]
-    indices = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    return _coded(indices, encoded.dictionary.to_pylist(), checker, bit_lengths, slow)
+    return _coded(_indices(encoded), encoded.dictionary.to_pylist(), checker, bit_lengths, slow)
 
 
 def _present(array: pa.Array) -> np.ndarray:
@@ -211,18 +209,34 @@ def _present(array: pa.Array) -> np.ndarray:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    valid = pc.is_valid(array)
     if pa.types.is_floating(array.type):
-        valid = pc.and_(valid, pc.invert(pc.is_nan(array)))
-    elif pa.types.is_dictionary(array.type):
+        return ~np.isnan(np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64))
+    if pa.types.is_dictionary(array.type):
         values = array.dictionary
+        indices = _indices(array)
         if pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
-            empty = pc.equal(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False)
-            indices = pc.fill_null(array.indices, 0).to_numpy(zero_copy_only=False)
-            return np.asarray(valid.to_numpy(zero_copy_only=False)) & ~np.append(empty, False)[indices]
-    elif pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+            empty = np.asarray(pc.equal(pc.utf8_length(values), 0).to_numpy(zero_copy_only=False), dtype=bool)
+        elif pa.types.is_floating(values.type):
+            empty = np.isnan(np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64))
+        else:
+            empty = np.asarray(pc.is_null(values).to_numpy(zero_copy_only=False), dtype=bool)
+        return ~np.append(empty, True)[indices]
+    valid = pc.is_valid(array)
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
         valid = pc.and_(valid, pc.not_equal(pc.utf8_length(array), 0))
     return np.asarray(pc.fill_null(valid, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _indices(array: pa.DictionaryArray) -> np.ndarray:
+    """A dictionary array's indices as int32, -1 where null."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    indices = array.indices
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    return np.asarray(pc.cast(indices, pa.int32()).to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
 def _encoded(array: pa.Array) -> pa.DictionaryArray:
@@ -261,7 +275,10 @@ def _coded(
             continue
         remap[i] = len(values)
         values.append(checked)
-    slow |= refused[indices]
+    if refused.any():
+        slow |= refused[indices]
+    if len(values) == len(distinct) and (remap[:-1] == np.arange(len(distinct))).all():
+        return Coded(indices, values)  # every distinct value valid, in order: the indices as they are
     return Coded(remap[indices], values)
 
 
@@ -341,26 +358,34 @@ def _quantity(array: pa.Array, column: Column, dimension: str, link: bool, slow:
         # a categorical column: read each distinct value once, then spread
         inner_slow = np.zeros(len(array.dictionary), dtype=bool)
         inner = _quantity(array.dictionary, column, dimension, link, inner_slow)
-        indices = pc.fill_null(array.indices, 0).to_numpy(zero_copy_only=False)
-        slow |= present & inner_slow[indices]
-        unknown = inner.unknown[indices] & present if inner.unknown is not None else None
-        return Quantity(np.where(present, inner.values[indices], np.nan), present, unknown)
+        indices = _indices(array)
+        slow |= present & np.append(inner_slow, False)[indices]
+        values = np.append(inner.values, np.nan)[indices]
+        unknown = np.append(inner.unknown, False)[indices] if inner.unknown is not None else None
+        return Quantity(values, present, unknown)
     if pa.types.is_integer(array.type) or pa.types.is_float64(array.type):
-        values = np.asarray(pc.fill_null(pc.cast(array, pa.float64()), np.nan).to_numpy(zero_copy_only=False))
+        if pa.types.is_integer(array.type):
+            array = pc.cast(array, pa.float64())
+        values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)  # nulls are NaN
         if dimension == "dimensionless":
             factor = 1.0 if column.unit is None else None  # a plain number takes no unit
         else:  # a number cell has no unit of its own: the header must give it
             factor = _factor(column.unit, dimension) if column.unit is not None else None
-        with np.errstate(invalid="ignore"):
-            ok = (values >= 0) & np.isfinite(values)
-            ok &= (values == 0) | ((values >= _SMALLEST) & (values <= _LARGEST))
-            if dimension == "area":
-                ok &= values != 0
         if factor is None:
-            ok[:] = False
-        slow |= present & ~ok
-        out = values * (factor if factor is not None else np.nan)
-        return Quantity(np.where(present & ok, out, np.nan), present, np.zeros(n, dtype=bool) if link else None)
+            slow |= present
+            return Quantity(np.full(n, np.nan), present, np.zeros(n, dtype=bool) if link else None)
+        if present.any():
+            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+            if not (low >= _SMALLEST and high <= _LARGEST):  # some figure the fast reading does not take
+                with np.errstate(invalid="ignore"):
+                    ok = (values == 0) | ((values >= _SMALLEST) & (values <= _LARGEST))
+                    if dimension == "area":
+                        ok &= values != 0
+                bad = present & ~ok
+                slow |= bad
+                values = np.where(bad, np.nan, values)
+        out = values * factor if factor != 1.0 else values
+        return Quantity(out, present, np.zeros(n, dtype=bool) if link else None)
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         if pa.types.is_boolean(array.type) or pa.types.is_temporal(array.type):
             slow |= present  # parse_quantity refuses these; the scalar reading words it
