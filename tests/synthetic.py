@@ -3,7 +3,7 @@ the shipped rounds: the agreement tests and benchmarks/batch.py draw from the sa
 
 Every cell is drawn from a small pool per column, so a table of any size is made from indices (dictionary arrays)
 without per-row Python. The pools mix units in the cell (`0.6 POPS` is 600 TOPS) and in the header
-(`throughput.fp16[TFLOPS]` as float64), decimal text whose float is not exact (`325.6 TOPS` x 8 / 814 mm^2 is exactly
+(`throughput.fp16[TFLOPS]` as float64), decimal text whose float is not exact (`240.2 TOPS` x 8 / 600.5 mm^2 is exactly
 3.2), unknown figures (empty cells, `unknown` links), sparse-only rates, published TPPs and memory stacks.
 """
 
@@ -172,7 +172,7 @@ def typed_catalog(rows: int, seed: int = 0, *, boundary: float = 0.001) -> pa.Ta
     """A synthetic table as a pipeline holds it in memory: every figure a float64 column in the unit of its header,
     text as dictionary columns, `datacenter` boolean. `boundary`: the share of rows exactly on (or a hair off) a line
     of us-2023-10 (TPP 4800, 1600, 2400; performance density 5.92, 3.2, 1.6), whose floats are not exact (3.2 from
-    325.6 TOPS x 8 over 814 mm^2 is 3.1999999999999997 in float64)."""
+    240.2 TOPS x 8 over 600.5 mm^2 is 3.1999999999999997 in float64)."""
     rng = np.random.default_rng(seed)
     names = _pools()["name"]
     vendors = _pools()["vendor"]
