@@ -179,7 +179,11 @@ class Engine:
         from .batch.run import Evaluator
 
         day = as_of or date.today()
-        programs = in_force(self.rules, day, rounds) if combine else [self.rules[r] for r in rounds or self.rules.default_ids()]
+        programs = (
+            in_force(self.rules, day, rounds)
+            if combine
+            else [self.rules[r] for r in rounds or self.rules.default_ids()]
+        )
         return Evaluator(
             programs, _LockedMemo(self.memo, self._lock), self.definitions, day, combined=combine, explain=explain
         )

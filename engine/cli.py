@@ -259,7 +259,7 @@ def _progress(paths: Sequence[Path]) -> _Progress | None:
             else:
                 total = None
                 break
-    except Exception:  # a progress bar never stops a run
+    except Exception:  # noqa: BLE001 (a progress bar never stops a run)
         total = None
     return _Progress(total or None)
 
@@ -271,7 +271,10 @@ def _convert(args: argparse.Namespace, engine: Engine) -> int:
 
     suffix = args.out.suffix.lower()
     if suffix not in FORMATS and suffix not in (".yaml", ".yml"):
-        print(f"exportctl convert: --out must end in .csv, .jsonl, .parquet, .xlsx or .yaml, got {args.out}", file=sys.stderr)
+        print(
+            f"exportctl convert: --out must end in .csv, .jsonl, .parquet, .xlsx or .yaml, got {args.out}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     counts = ReadCounts()
     rows, specs, errors = [], [], []
@@ -295,14 +298,19 @@ def _convert(args: argparse.Namespace, engine: Engine) -> int:
         import yaml
 
         text = yaml.safe_dump(
-            {"chips": [s.model_dump(mode="json", exclude_none=True) for s in specs]}, sort_keys=False, allow_unicode=True
+            {"chips": [s.model_dump(mode="json", exclude_none=True) for s in specs]},
+            sort_keys=False,
+            allow_unicode=True,
         )
         args.out.write_text(text, encoding="utf-8")
     else:
         write_sheets(rows, args.out)
     _errors([Exception(e) for e in errors])
-    print(f"{len(rows) + len(errors)} sheets read from {counts.files} files: {len(rows)} written to {args.out}, "
-          f"{len(errors)} errors", file=sys.stderr)
+    print(
+        f"{len(rows) + len(errors)} sheets read from {counts.files} files: {len(rows)} written to {args.out}, "
+        f"{len(errors)} errors",
+        file=sys.stderr,
+    )
     return EXIT_INPUT if errors else EXIT_OK
 
 

@@ -156,7 +156,9 @@ def catalog(rows: int, seed: int = 0, *, dictionary: bool = True, bad: float = 0
     table = pa.table(columns)
     if bad:
         chosen_bad = rng.random(rows) < bad
-        table = table.append_column("io.infinity_fabric", _column(["4 THz", None], np.where(chosen_bad, 0, 1), dictionary))
+        table = table.append_column(
+            "io.infinity_fabric", _column(["4 THz", None], np.where(chosen_bad, 0, 1), dictionary)
+        )
     return table
 
 
@@ -211,8 +213,12 @@ def typed_catalog(rows: int, seed: int = 0, *, boundary: float = 0.001) -> pa.Ta
             "throughput.fp32[TFLOPS]": pa.array(np.where(memory, np.nan, np.round(fp8 / 8, 1)), pa.float64()),
             "die_area[mm^2]": pa.array(np.where(memory, np.nan, die), pa.float64()),
             "memory.bandwidth[GB/s]": pa.array(np.round(rng.uniform(100, 9000, rows)), pa.float64()),
-            "io.nvlink[GB/s]": pa.array(np.where(rng.random(rows) < 0.3, np.nan, np.round(rng.uniform(0, 1800, rows))), pa.float64()),
+            "io.nvlink[GB/s]": pa.array(
+                np.where(rng.random(rows) < 0.3, np.nan, np.round(rng.uniform(0, 1800, rows))), pa.float64()
+            ),
             "io.pcie[GB/s]": pa.array(rng.choice([64.0, 128.0, np.nan], rows), pa.float64()),
-            "package_area[mm^2]": pa.array(np.where(memory, np.round(rng.uniform(90, 800, rows), 1), np.nan), pa.float64()),
+            "package_area[mm^2]": pa.array(
+                np.where(memory, np.round(rng.uniform(90, 800, rows), 1), np.nan), pa.float64()
+            ),
         }
     )

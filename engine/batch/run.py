@@ -558,9 +558,7 @@ def _with_row_errors(out: pa.Table, errors: list[RowError], names: list[str]) ->
     return merged.take(pa.array(order))
 
 
-def run(
-    evaluator: Evaluator, chunks: Iterable[Chunk], errors: list[RowError] | None = None
-) -> Iterator[pa.Table]:
+def run(evaluator: Evaluator, chunks: Iterable[Chunk], errors: list[RowError] | None = None) -> Iterator[pa.Table]:
     """Every chunk's result table, then a table for the inputs that could not be read (if any)."""
     for chunk in chunks:
         yield evaluator.evaluate(chunk)

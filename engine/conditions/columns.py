@@ -14,7 +14,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..core.logic import Tri
 from ..metrics.columns import MetricColumn
@@ -71,7 +71,6 @@ class ComparisonColumns:
     """T/F/U columns of comparisons, each computed once per chunk for every round that has it."""
 
     def __init__(self, rows: int) -> None:
-        import numpy as np
 
         self.rows = rows
         self.near: dict[str, np.ndarray] = {}  # per metric: rows whose value (or lower bound) is near a threshold
@@ -93,7 +92,10 @@ class ComparisonColumns:
             # boolean and text: `truth` itself, once per distinct value (and once for an unknown one)
             assert metric.codes is not None and metric.values is not None
             lut = np.array(
-                [ENCODE[truth(comparison, MetricValue(metric.name, v, metric.dimension), threshold)] for v in metric.values]
+                [
+                    ENCODE[truth(comparison, MetricValue(metric.name, v, metric.dimension), threshold)]
+                    for v in metric.values
+                ]
                 + [ENCODE[truth(comparison, MetricValue(metric.name, None, metric.dimension), threshold)]],
                 dtype=np.int8,
             )
@@ -145,14 +147,14 @@ def patterns(program: Program, metrics: Mapping[str, MetricColumn], on: date, co
             digits[:, j] = columns.tri(c, metrics[c.metric], threshold_on(c, on))
         return Patterns(program, None, digits)
     wide = k > 19  # 3**19 < 2**31
-    kind = np.int64 if wide else np.int32
-    codes = np.zeros(columns.rows, dtype=kind)
-    step = np.empty(columns.rows, dtype=kind)
+    kind: Any = np.int64 if wide else np.int32
+    codes: np.ndarray = np.zeros(columns.rows, dtype=kind)
+    step: np.ndarray = np.empty(columns.rows, dtype=kind)
     weight = 1
     for c in program.comparisons:
         tri = columns.tri(c, metrics[c.metric], threshold_on(c, on))
         np.multiply(tri, kind(weight), out=step, casting="unsafe")
-        codes += step
+        np.add(codes, step, out=codes)
         weight *= 3
     return Patterns(program, codes, None)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..sheets.columns import Coded, SheetColumns
-from .compute import ChipMetrics, _die_area, derivation_order
+from .compute import ChipMetrics, _die_area
 from .definitions import Definitions, MetricDef
 
 if TYPE_CHECKING:
@@ -243,7 +243,11 @@ class MetricColumns:
                 bound += np.where(~present & ~np.isnan(operand.lower), operand.lower, 0.0)
         # compute._derive: a sum not fully known keeps its known part (and the operands' lower bounds) as a bound
         return MetricColumn(
-            name, "number", metric.dimension, value=np.where(known, total, np.nan), lower=np.where(known, np.nan, total + bound)
+            name,
+            "number",
+            metric.dimension,
+            value=np.where(known, total, np.nan),
+            lower=np.where(known, np.nan, total + bound),
         )
 
 

@@ -83,7 +83,9 @@ def _csv_safe(table: pa.Table, schema: pa.Schema) -> pa.Table:
     for column in table.columns:
         array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
         if pa.types.is_dictionary(array.type):
-            safe = pa.array([None if v is None else spreadsheet_cell(v) for v in array.dictionary.to_pylist()], pa.string())
+            safe = pa.array(
+                [None if v is None else spreadsheet_cell(v) for v in array.dictionary.to_pylist()], pa.string()
+            )
             array = pa.DictionaryArray.from_arrays(array.indices, safe).cast(pa.string())
         elif pa.types.is_string(array.type):
             array = pa.array([None if v is None else spreadsheet_cell(v) for v in array.to_pylist()], pa.string())

@@ -106,19 +106,19 @@ def read_columns(table: pa.Table, bit_lengths: BitLengths) -> SheetColumns:
     for index, column in enumerate(columns):
         by_path.setdefault(column.path, []).append(index)
     for path, indices in by_path.items():
-        parts = [_read(_array(table.column(i)), columns[i], bit_lengths, out.slow) for i in indices]
-        parts = [p for p in parts if p is not None]
+        read = [_read(_array(table.column(i)), columns[i], bit_lengths, out.slow) for i in indices]
+        parts = [p for p in read if p is not None]
         if not parts:
             continue
         if len(parts) > 1:  # two columns for one field: the rows where both are given are refused (slow)
-            count = sum(p.present.astype(np.int8) for p in parts)
+            count = np.sum([p.present for p in parts], axis=0)
             out.slow |= count > 1
-        merged = parts[0]
+        merged: Quantity | Coded = parts[0]
         for other in parts[1:]:
             merged = _merge(merged, other)
         if isinstance(merged, Quantity):
             out.quantities[path] = merged
-        else:
+        elif isinstance(merged, Coded):
             out.coded[path] = merged
         kind = columns[indices[0]].kind
         if kind in ("quantity", "link", "sparse", "bits") or path in (("dies",), ("kind",)):
@@ -175,7 +175,6 @@ def _where_value(coded: Coded, value: Any) -> np.ndarray:
 
 def _read(array: pa.Array, column: Column, bit_lengths: BitLengths, slow: np.ndarray) -> Quantity | Coded | None:
     """One column: its typed values, marking slow the rows whose cell the fast reading does not accept."""
-    import pyarrow.compute as pc
 
     kind = column.kind
     path = column.path
@@ -335,7 +334,7 @@ def _json_probe(name: str) -> Callable[[Any, BitLengths], tuple[bool, Any]]:
     return check
 
 
-_TEXT_KIND = {("name",): "required", ("vendor",): "required", ("kind",): "kind"}
+_TEXT_KIND: dict[tuple[str, ...], str] = {("name",): "required", ("vendor",): "required", ("kind",): "kind"}
 _CHECKS: dict[str, Callable[[Any, BitLengths], tuple[bool, Any]]] = {
     "required": _required_text,
     "text": _free_text,
@@ -401,7 +400,6 @@ def _quantity_text(
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    n = len(array)
     unknown = None
     if link:
         unknown = np.asarray(

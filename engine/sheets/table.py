@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -29,15 +30,22 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InputError, SpecSheetError
 from ..core.quantities import _NUMBER as NUMBER  # the decimal text parse_quantity reads (one definition)
-from .load import BitLengths, LoadReport, file_chips, find_sheet_files
 from .load import SUFFIXES as YAML_SUFFIXES
+from .load import BitLengths, LoadReport, file_chips, find_sheet_files
 from .model import ChipSpec
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
 # Table formats by file suffix (the YAML sheets are read by sheets/load.py and turned into rows).
-FORMATS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+FORMATS = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".xlsx": "xlsx",
+}
 INPUT_SUFFIXES = (*YAML_SUFFIXES, *FORMATS)
 
 # What each column path holds. Quantity columns give their dimension (core/quantities.py DIMENSIONS).
@@ -52,7 +60,7 @@ QUANTITY_FIELDS = {
 }
 JSON_FIELDS = {("dies",), ("sources",)}
 # Spellings of a column accepted besides the dotted path (the metric names of the contract).
-ALIASES = {
+ALIASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("memory_bandwidth",): ("memory", "bandwidth"),
     ("memory_capacity",): ("memory", "capacity"),
     ("memory_type",): ("memory", "type"),
@@ -140,7 +148,7 @@ def parse_header(header: str) -> Column:
     """A header such as `memory.bandwidth[GB/s]` as the field it fills and the unit of its cells."""
     match = _HEADER.match(header)
     text, unit = (match.group("path"), match.group("unit")) if match else (header, None)
-    path = tuple(part.strip() for part in text.split("."))
+    path: tuple[str, ...] = tuple(part.strip() for part in text.split("."))
     path = rate_path(ALIASES.get(path, path))
     return Column(header, path, unit.strip() if unit is not None and unit.strip() else None)
 
@@ -159,7 +167,7 @@ def cell_text(value: Any) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, float):
-        return None if value != value else repr(value)
+        return None if math.isnan(value) else repr(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, datetime):
@@ -203,7 +211,7 @@ def _json_cell(column: Column, value: Any, label: str) -> Any:
         return json.loads(value, parse_float=str, parse_int=str)  # numbers as text, as the YAML reader keeps them
     except ValueError as exc:
         raise SpecSheetError(
-            label, column.header, f"expected JSON text (a list such as [{{\"title\": ...}}]): {exc}"
+            label, column.header, f'expected JSON text (a list such as [{{"title": ...}}]): {exc}'
         ) from None
 
 
@@ -506,7 +514,9 @@ def _csv_chunks(path: Path, source: str, chunk_rows: int) -> Iterator[Chunk]:
             ),
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except pa.ArrowException as exc:
@@ -632,7 +642,7 @@ def _xlsx_chunks(path: Path, source: str, chunk_rows: int) -> Iterator[Chunk]:
         raise InputError(source, None, "reading .xlsx needs openpyxl: pip install 'exportctl[batch]'") from None
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
+    except Exception as exc:  # noqa: BLE001 (openpyxl raises many kinds for a file that is not a workbook)
         raise InputError(source, None, f"not a readable .xlsx workbook: {exc}") from None
     try:
         sheet = book.worksheets[0]
