@@ -19,12 +19,12 @@ from datetime import date
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..conditions.columns import (
+    ENCODE,
     ComparisonColumns,
     Patterns,
     decode,
     encode,
     exact_patterns,
-    merge_numbers,
     patterns,
 )
 from ..core.errors import InputError
@@ -124,15 +124,24 @@ class Evaluator:
     # --- one chunk -------------------------------------------------------------------------------------------
 
     def evaluate(self, chunk: Chunk) -> pa.Table:
+
+        sheet = read_columns(chunk.table, self.definitions.bit_lengths)
+        metrics = MetricColumns(sheet, self.definitions)
+        try:
+            return self._evaluate(chunk, sheet, metrics)
+        finally:
+            metrics.close()
+
+    def _evaluate(self, chunk: Chunk, sheet: SheetColumns, metrics: MetricColumns) -> pa.Table:
         import numpy as np
 
         table = chunk.table
         n = table.num_rows
-        sheet = read_columns(table, self.definitions.bit_lengths)
-        metrics = MetricColumns(sheet, self.definitions)
         comparisons = ComparisonColumns(n)
         found = [patterns(p, metrics.for_round(p.derived), self.on, comparisons) for p in self.programs]
-        unknown = [self._unknown(r, metrics.for_round(r.program.derived), n) for r in self._rounds]
+        unknown: list[dict[int, int]] = [
+            {} for _ in self._rounds
+        ]  # missing-figure masks of rows read by the scalar path
         names: dict[int, str] = {}
         errors: dict[int, str] = {}
         exact = self._exact_numbers(sheet, table, comparisons.near, found)
@@ -142,10 +151,22 @@ class Evaluator:
             for row, cells in zip(slow, subset, strict=True):
                 self._scalar(sheet, chunk, int(row), list(cells.values()), found, unknown, names, errors)
         self.counts.exact += exact + len(slow)
-        good = np.ones(n, dtype=bool)
+        good: np.ndarray | None = None  # None: every row is good
         if errors:
+            good = np.ones(n, dtype=bool)
             good[list(errors)] = False
-        kinds = np.stack([self._kind_ids(r, f, u, good) for r, f, u in zip(self._rounds, found, unknown, strict=True)])
+        kinds = (
+            np.stack(
+                [
+                    self._kind_ids(r, f, u, metrics.for_round(r.program.derived), good, n)
+                    for r, f, u in zip(self._rounds, found, unknown, strict=True)
+                ]
+            )
+            if self._rounds
+            else np.zeros((0, n), dtype=np.int32)
+        )
+        if good is None:
+            good = np.ones(n, dtype=bool)
         if self.combined:
             kinds = self._combine(kinds, good)[None, :]
         self.counts.rows += n + len(chunk.errors)
@@ -155,13 +176,16 @@ class Evaluator:
         self.counts.results += out.num_rows - len(errors) - len(chunk.errors)
         return out
 
-    def _unknown(self, state: _Round, metrics: Any, n: int) -> np.ndarray:
-        """Per row, a bit for each of the round's base figures that the row does not give (its missing candidates)."""
+    def _unknown(self, state: _Round, metrics: Any, n: int, bits: int, overrides: dict[int, int]) -> np.ndarray:
+        """Per row, a bit for each of the round's base figures (those in `bits`) that the row does not give."""
         import numpy as np
 
         mask = np.zeros(n, dtype=np.int64)
         for bit, name in enumerate(state.bases):
-            mask |= (~metrics[name].known).astype(np.int64) << bit
+            if bits >> bit & 1:
+                mask |= metrics[name].unknown.astype(np.int64) << bit
+        for row, value in overrides.items():
+            mask[row] = value
         return mask
 
     # --- exact re-reading ------------------------------------------------------------------------------------
@@ -173,9 +197,11 @@ class Evaluator:
         pattern) from their decimal text; returns how many rows.
 
         Only the cells the near metrics are computed from are read (name and vendor are a placeholder: text
-        comparisons are exact already), so rows repeating the same figures share one reading.
+        comparisons are exact already), so rows repeating the same figures share one reading; the digits are then
+        replaced for all the rows at once.
         """
         import numpy as np
+        import pyarrow as pa
 
         if not near:
             return 0
@@ -186,27 +212,63 @@ class Evaluator:
             return 0
         metric_defs = {k: v for p in self.programs for k, v in p.metric_defs.items()}
         subset = _decoded(table.take(rows))
-        cells_of: dict[tuple[str, ...], tuple[list[int], list[list[Any]]]] = {}
-        for position, row in enumerate(rows):
-            which = tuple(m for m, flag in zip(names, flags[:, row], strict=True) if flag)
-            if which not in cells_of:
-                indices = input_columns(which, sheet, metric_defs)
-                cells_of[which] = (indices, [subset.column(i).to_pylist() for i in indices])
-            indices, values = cells_of[which]
-            cells = [(sheet.columns[i], cell_text(values[k][position])) for k, i in enumerate(indices)]
-            key = (which, tuple((c.header, v) for c, v in cells))  # (cell_text: a NaN is None, as it is absent)
-            exact = self._exact.get(key)
-            if exact is None:
-                data = row_mapping(cells, "<near>")
-                data.update(name="row", vendor="row")
-                spec = parse_chip(data, "<near>", self.definitions.bit_lengths)
-                exact = exact_patterns(self.programs, compute_metrics(spec, self.definitions), self.on)
-                self._exact[key] = exact
-                if len(self._exact) > EXACT_CACHE:
-                    self._exact.popitem(last=False)
-            for pats, pattern in zip(found, exact, strict=True):
-                _replace(pats, int(row), merge_numbers(pats.program, _row_pattern(pats, int(row)), pattern, which))
+        groups = flags[:, rows].T  # per near row, which metrics are near
+        kinds, which_of = np.unique(groups, axis=0, return_inverse=True)
+        which_of = which_of.reshape(-1)
+        key_of = np.empty(len(rows), dtype=np.int64)
+        exact_rows: list[list[tuple[Tri, ...]]] = []
+        for w, kind in enumerate(kinds):
+            which = tuple(m for m, flag in zip(names, kind, strict=True) if flag)
+            members = np.flatnonzero(which_of == w)
+            indices = input_columns(which, sheet, metric_defs)
+            # the distinct combinations of the input cells, found by numpy over each column's dictionary codes
+            encoded = [subset.column(i).combine_chunks().take(pa_indices(members)).dictionary_encode() for i in indices]
+            values = [e.dictionary.to_pylist() if isinstance(e, pa.DictionaryArray) else [] for e in encoded]
+            codes = np.stack([_codes(e) for e in encoded], axis=1) if encoded else np.zeros((len(members), 0))
+            combos, combo_of = np.unique(codes, axis=0, return_inverse=True)
+            combo_of = combo_of.reshape(-1)
+            first = len(exact_rows)
+            for combo in combos:
+                cells = [
+                    (sheet.columns[i], cell_text(values[k][c]) if c >= 0 else None)
+                    for k, (i, c) in enumerate(zip(indices, combo, strict=True))
+                ]
+                key = (which, tuple((column.header, v) for column, v in cells))  # (a NaN is None: absent)
+                exact_rows.append(self._exact_of(key, cells))
+            key_of[members] = first + combo_of
+        for r, pats in enumerate(found):
+            program = pats.program
+            k = len(program.comparisons)
+            exact = np.array([[ENCODE[t] for t in patterns[r]] for patterns in exact_rows], dtype=np.int64).reshape(
+                -1, k
+            )
+            numbers = np.array([c.kind == "number" for c in program.comparisons], dtype=bool)
+            by_metric = np.array([[c.metric == m for m in names] for c in program.comparisons], dtype=bool).reshape(
+                k, -1
+            )
+            replace = (groups[:, None, :] & by_metric[None, :, :]).any(axis=2) & numbers[None, :]  # rows x comparisons
+            if pats.codes is not None:
+                powers = 3 ** np.arange(k, dtype=np.int64)
+                digits = (pats.codes[rows].astype(np.int64)[:, None] // powers) % 3
+                digits = np.where(replace, exact[key_of], digits)
+                pats.codes[rows] = digits @ powers
+            else:
+                assert pats.digits is not None
+                pats.digits[rows] = np.where(replace, exact[key_of], pats.digits[rows])
         return len(rows)
+
+    def _exact_of(self, key: tuple[Any, ...], cells: list[tuple[Column, Any]]) -> list[tuple[Tri, ...]]:
+        """Every round's exact pattern for the figures in the cells (kept by key for the rest of the run)."""
+        exact = self._exact.get(key)
+        if exact is None:
+            data = row_mapping(cells, "<near>")
+            data.update(name="row", vendor="row")
+            spec = parse_chip(data, "<near>", self.definitions.bit_lengths)
+            exact = exact_patterns(self.programs, compute_metrics(spec, self.definitions), self.on)
+            self._exact[key] = exact
+            if len(self._exact) > EXACT_CACHE:
+                self._exact.popitem(last=False)
+        return exact
 
     def _scalar(
         self,
@@ -215,7 +277,7 @@ class Evaluator:
         row: int,
         values: list[Any],
         found: list[Patterns],
-        unknown: list[np.ndarray],
+        unknown: list[dict[int, int]],
         names: dict[int, str],
         errors: dict[int, str],
     ) -> None:
@@ -234,31 +296,55 @@ class Evaluator:
             self._rounds, found, unknown, exact_patterns(self.programs, metrics, self.on), strict=True
         ):
             _replace(pats, row, pattern)
-            mask[row] = _mask(state, metrics.with_derived(state.program.derived))
+            mask[row] = _mask(state, metrics.with_derived(state.program.derived))  # (mask: this round's overrides)
 
     # --- distinct patterns -> output kinds --------------------------------------------------------------------
 
-    def _kind_ids(self, state: _Round, found: Patterns, unknown: np.ndarray, good: np.ndarray) -> np.ndarray:
+    def _kind_ids(
+        self,
+        state: _Round,
+        found: Patterns,
+        overrides: dict[int, int],
+        metrics: Any,
+        good: np.ndarray | None,
+        n: int,
+    ) -> np.ndarray:
+        """Each row's output kind under the round: its pattern's slot and, where the verdict names missing figures,
+        which of them the row lacks."""
         import numpy as np
 
         slots = self._slots(state, found, good)
         bits = len(state.bases)
         candmask = np.array([s.mask for s in state.slots] + [0], dtype=np.int64)
-        keys = (slots.astype(np.int64) << bits) | (unknown & candmask[slots])
-        keys = np.where(good, keys, -1)
-        distinct, inverse = _unique(keys[good], len(state.slots) << bits)
+        seen = np.zeros(len(state.slots) + 1, dtype=bool)
+        seen[slots] = True
+        used = int(np.bitwise_or.reduce(candmask[seen])) if seen.any() else 0
+        if not used:  # no pattern here names a missing figure: the slot alone decides the kind
+            by_slot = np.full(len(state.slots) + 1, -1, dtype=np.int32)
+            for slot in np.flatnonzero(seen[:-1]):
+                by_slot[slot] = self._kind(state, int(slot) << bits, bits)
+            out = np.take(by_slot, slots)
+            return out if good is None else np.where(good, out, -1).astype(np.int32)
+        unknown = self._unknown(state, metrics, n, used, overrides)
+        keys = (slots.astype(np.int64) << bits) | (unknown & np.take(candmask, slots))
+        if good is not None:
+            keys = np.where(good, keys, 0)
+        distinct, inverse = _unique(keys, (len(state.slots) + 1) << bits)
         ids = np.array([self._kind(state, int(k), bits) for k in distinct] + [-1], dtype=np.int32)
-        out = np.full(len(keys), -1, dtype=np.int32)
-        out[good] = ids[inverse]
+        out = ids[inverse]
+        if good is not None:
+            out = np.where(good, out, -1).astype(np.int32)
         return out
 
-    def _slots(self, state: _Round, found: Patterns, good: np.ndarray) -> np.ndarray:
+    def _slots(self, state: _Round, found: Patterns, good: np.ndarray | None) -> np.ndarray:
         import numpy as np
 
+        if good is None:
+            good = np.ones(len(found.codes if found.codes is not None else found.digits), dtype=bool)  # type: ignore[arg-type]
         if found.codes is not None and state.lut is not None:
-            codes = np.where(good, found.codes, 0)
+            codes = found.codes if good.all() else np.where(good, found.codes, 0)
             slots = state.lut[codes]
-            new = good & (slots < 0)
+            new = (slots < 0) & good
             if new.any():
                 for code in np.unique(codes[new]):
                     state.lut[code] = self._slot(state, decode(int(code), found.size))
@@ -362,8 +448,8 @@ class Evaluator:
         n = len(good)
         per_row = kinds.shape[0]
         error_kind = len(self.kinds)  # rows in error: no status
+        in_row: np.ndarray | None = None  # None: each input row's outputs follow each other, `per_row` of them
         if not errors:
-            in_row = np.repeat(np.arange(n), per_row) if per_row > 1 else np.arange(n)
             kind = kinds.T.reshape(-1) if per_row > 1 else kinds[0]
         else:
             counts = np.where(good, per_row, 1)
@@ -372,7 +458,13 @@ class Evaluator:
             position = np.arange(len(in_row)) - np.repeat(starts, counts)
             ok = good[in_row]
             kind = np.where(ok, kinds[np.where(ok, position, 0), in_row], error_kind).astype(np.int32)
-        total = len(in_row)
+        total = len(in_row) if in_row is not None else n * per_row
+
+        def spread(per_input: np.ndarray) -> np.ndarray:
+            if in_row is not None:
+                return np.take(per_input, in_row)
+            return per_input if per_row == 1 else np.repeat(per_input, per_row)
+
         # the chip's name: the validated one (or, for a row in error, the name cell as written)
         name = sheet.coded.get(("name",))
         values = list(name.values) if name is not None else []
@@ -388,9 +480,9 @@ class Evaluator:
                 if raw is not None:
                     values.append(raw)
         columns: dict[str, pa.Array] = {
-            "source": _sources(chunk, in_row),
-            "row": pa.array(chunk.rows[in_row], pa.int64()),
-            "chip": _dictionary(codes[in_row] if per_row > 1 or errors else codes, values),
+            "source": _sources(chunk, spread, total),
+            "row": pa.array(spread(chunk.rows), pa.int64()),
+            "chip": _dictionary(spread(codes), values),
         }
         for column in self.column_names()[3:]:
             if column == "as_of":
@@ -400,7 +492,8 @@ class Evaluator:
                 if errors:
                     error_codes = np.full(n, -1, dtype=np.int32)
                     error_codes[list(errors)] = np.arange(len(errors), dtype=np.int32)
-                    columns["error"] = _dictionary(error_codes[in_row], list(errors.values()))
+                    assert in_row is not None
+                    columns["error"] = _dictionary(np.take(error_codes, in_row), list(errors.values()))
                 else:
                     columns["error"] = pa.nulls(total, pa.dictionary(pa.int32(), pa.string()))
             else:
@@ -438,6 +531,22 @@ class Evaluator:
         data["error"] = [e.message for e in errors]
         schema = self.schema()
         return pa.table({f.name: _typed(data[f.name], f.type) for f in schema}, schema=schema)
+
+
+def _codes(encoded: Any) -> np.ndarray:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    indices = encoded.indices
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def pa_indices(positions: np.ndarray) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(positions, pa.int64())
 
 
 def _decoded(table: pa.Table) -> pa.Table:
@@ -490,32 +599,38 @@ def _dictionary(codes: np.ndarray, values: list[Any]) -> pa.Array:
     import numpy as np
     import pyarrow as pa
 
-    nulls = [i for i, v in enumerate(values) if v is None]
+    codes = np.ascontiguousarray(codes, dtype=np.int32)
     dictionary = pa.array(["" if v is None else v for v in values] or [""], pa.string())
-    if nulls or (len(codes) and codes.min() < 0):
-        missing = np.zeros(len(values) + 1, dtype=bool)
-        missing[nulls] = True
-        missing[-1] = True  # index -1
-        mask = missing[codes]
-        if mask.any():
-            indices = pa.array(np.where(mask, 0, codes).astype(np.int32, copy=False), pa.int32(), mask=mask)
-            return pa.DictionaryArray.from_arrays(indices, dictionary)
-    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32, copy=False), pa.int32()), dictionary)
+    nulls = [i for i, v in enumerate(values) if v is None]
+    negative = len(codes) > 0 and int(codes.min()) < 0
+    if not nulls and not negative:
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
+    missing = np.zeros(len(values) + 1, dtype=bool)
+    missing[nulls] = True
+    missing[-1] = True  # index -1
+    mask = np.take(missing, codes)
+    if not mask.any():
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
+    if negative:
+        codes = np.where(codes < 0, 0, codes).astype(np.int32)
+    validity = pa.py_buffer(np.packbits(~mask, bitorder="little"))
+    indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)])
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
 
 
 def _kind_column(kinds: list[dict[str, Any]], column: str, kind: np.ndarray) -> pa.Array:
     return _dictionary(kind, [k.get(column) for k in kinds])
 
 
-def _sources(chunk: Chunk, in_row: np.ndarray) -> pa.Array:
+def _sources(chunk: Chunk, spread: Any, total: int) -> pa.Array:
     import numpy as np
 
     if len(chunk.sources) == 1:
-        return _dictionary(np.zeros(len(in_row), dtype=np.int32), [_readable(chunk.sources[0])])
+        return _dictionary(np.zeros(total, dtype=np.int32), [_readable(chunk.sources[0])])
     distinct = list(dict.fromkeys(chunk.sources))
     position = {s: i for i, s in enumerate(distinct)}
     codes = np.array([position[s] for s in chunk.sources], dtype=np.int32)
-    return _dictionary(codes[in_row], [_readable(s) for s in distinct])
+    return _dictionary(spread(codes), [_readable(s) for s in distinct])
 
 
 def _readable(text: str) -> str:

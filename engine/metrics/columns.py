@@ -71,6 +71,13 @@ class MetricColumns:
     def __getitem__(self, name: str) -> MetricColumn:
         return self.columns[name]
 
+    def close(self) -> None:
+        """Drop the columns now: the lazy mapping refers back to this object (a cycle that would keep every column
+        of a chunk alive until the garbage collector runs)."""
+        self.columns.clear()
+        self.columns._make = None
+        self._derived.clear()
+
     def _make(self, name: str) -> MetricColumn:
         """A metric computed on first use: only those a round compares (and their inputs) are computed."""
         metric = self.definitions.metrics.get(name)
@@ -143,16 +150,17 @@ class MetricColumns:
         raise KeyError(name)
 
     def _tpp(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """compute._tpp over the rows: (value, lower bound)."""
+        """compute._tpp over the rows: (value, lower bound). Written for the common case (every listed rate a usual
+        matrix rate, no published TPP needed): the other branches cost only where some row takes them."""
         import numpy as np
 
         n = self.sheet.rows
         definitions = self.definitions
-        factor = float(definitions.sparse_factor)
         usual = definitions.tpp_usually_from
-        best = np.full(n, np.nan)
+        best: np.ndarray | None = None
         has_entry = np.zeros(n, dtype=bool)
         has_usual = np.zeros(n, dtype=bool)
+        unusual = False  # some column lists a rate that is neither usual nor of 16 bits or fewer
         for op in self.sheet.throughput_ops():
             rate = self.sheet.quantities[("throughput", op)]
             bits = definitions.bit_lengths[op]  # rows that give their own bit length are read by the scalar path
@@ -160,24 +168,38 @@ class MetricColumns:
             sparse = self.sheet.coded.get(("throughput", op, "sparse"))
             if sparse is not None:
                 flags = np.array([bool(v) for v in sparse.values] + [False], dtype=bool)[sparse.codes]
-                product = np.where(flags, product * factor, product)
-            best = np.fmax(best, product)
+                if flags.any():
+                    product[flags] *= float(definitions.sparse_factor)
+            best = product if best is None else np.fmax(best, product, out=best)
             has_entry |= rate.present
             if op in usual or bits <= 16:
                 has_usual |= rate.present
-        published = self._quantity("tpp")
+            else:
+                unusual = True
+        value = best if best is not None else np.full(n, np.nan)
+        published_column = self.sheet.quantities.get(("tpp",))
+        published = published_column.values if published_column is not None else None
+        if published is not None:
+            none = ~has_entry
+            value[none] = published[none]  # no throughput listed: the published TPP, if any
+        if not (unusual and usual):
+            return value, None
+        incomplete = has_entry & ~has_usual
         kind = self.sheet.coded.get(("kind",))
-        accelerator = np.ones(n, dtype=bool)
         if kind is not None:
-            memory = np.array([v == "memory" for v in kind.values] + [False], dtype=bool)[kind.codes]
-            accelerator = ~memory
-        incomplete = accelerator & bool(usual) & has_entry & ~has_usual
-        with_published = ~np.isnan(published)
-        value = np.where(has_entry, best, published)
-        value = np.where(incomplete, np.where(with_published, np.fmax(published, best), np.nan), value)
+            incomplete &= ~np.array([v == "memory" for v in kind.values] + [False], dtype=bool)[kind.codes]
         if not incomplete.any():
             return value, None
-        lower = np.where(incomplete & ~with_published, best, np.nan)
+        derived = value.copy()
+        lower = np.full(n, np.nan)
+        if published is not None:
+            with_published = incomplete & ~np.isnan(published)
+            value[with_published] = np.fmax(published, derived)[with_published]
+            bounded = incomplete & np.isnan(published)
+        else:
+            bounded = incomplete
+        value[bounded] = np.nan
+        lower[bounded] = derived[bounded]
         return value, lower
 
     def _die_area(self) -> np.ndarray:

@@ -43,7 +43,8 @@ class RowWriter:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 
-            self._writer = pq.ParquetWriter(self._temporary, schema)
+            # statistics of the text columns cost as much as writing them, and no reader filters on them by range
+            self._writer = pq.ParquetWriter(self._temporary, schema, write_statistics=["row", "as_of"])
         elif fmt == "csv":
             import pyarrow.csv as pacsv
 
