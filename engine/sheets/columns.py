@@ -345,8 +345,11 @@ _CHECKS: dict[str, Callable[[Any, BitLengths], tuple[bool, Any]]] = {
 }
 
 
-def _quantity(array: pa.Array, column: Column, dimension: str, link: bool, slow: np.ndarray) -> Quantity:
-    """A quantity column as float64 in the canonical unit; cells outside the fast forms are slow."""
+def _quantity(
+    array: pa.Array, column: Column, dimension: str, link: bool, slow: np.ndarray, distinct: bool = False
+) -> Quantity:
+    """A quantity column as float64 in the canonical unit; cells outside the fast forms are slow (`distinct`: the
+    values are a dictionary's, each once)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -356,7 +359,7 @@ def _quantity(array: pa.Array, column: Column, dimension: str, link: bool, slow:
     if pa.types.is_dictionary(array.type):
         # a categorical column: read each distinct value once, then spread
         inner_slow = np.zeros(len(array.dictionary), dtype=bool)
-        inner = _quantity(array.dictionary, column, dimension, link, inner_slow)
+        inner = _quantity(array.dictionary, column, dimension, link, inner_slow, distinct=True)
         indices = _indices(array)
         slow |= present & np.append(inner_slow, False)[indices]
         values = np.append(inner.values, np.nan)[indices]
@@ -390,10 +393,61 @@ def _quantity(array: pa.Array, column: Column, dimension: str, link: bool, slow:
             slow |= present  # parse_quantity refuses these; the scalar reading words it
             return Quantity(np.full(n, np.nan), present, np.zeros(n, dtype=bool) if link else None)
         array = pc.cast(array, pa.string())  # float32, decimals: their own shortest decimal text
-    return _quantity_text(array, column, dimension, link, present, slow)
+    return _quantity_text(array, column, dimension, link, present, slow, distinct)
+
+
+def _plain_numbers(array: pa.Array, present: np.ndarray, dimension: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """Cells under a header unit, which hold plain numbers, parsed by Arrow's own cast; None when some cell is not
+    one (the general reading then takes the column).
+
+    Arrow reads more than parse_quantity accepts, so a value is kept only in the forms both read alike: at most 40
+    characters (parse_quantity's digit limit), no exponent (its bound on exponents), finite, not negative (nor zero
+    for an area), and within 1e-25..1e25; anything else is slow, and the scalar reading decides it."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring(array, "e", ignore_case=True)).as_py():
+        return None
+    try:
+        values = np.asarray(pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    short = np.asarray(pc.fill_null(pc.less_equal(pc.utf8_length(array), 40), False).to_numpy(zero_copy_only=False))
+    with np.errstate(invalid="ignore"):
+        ok = present & short & ((values == 0) | ((values >= _SMALLEST) & (values <= _LARGEST)))
+        if dimension == "area":
+            ok &= values != 0
+    return values, ok
 
 
 def _quantity_text(
+    array: pa.Array,
+    column: Column,
+    dimension: str,
+    link: bool,
+    present: np.ndarray,
+    slow: np.ndarray,
+    distinct: bool = False,
+) -> Quantity:
+    """Text cells. Under a header unit (cells are plain numbers) each cell is matched and cast; otherwise each
+    distinct text is split into number and unit once (a catalog repeats its figures), and spread to the rows."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    if column.unit is not None and dimension != "dimensionless" and not link:
+        plain = _plain_numbers(array, present, dimension)
+        factor = _factor(column.unit, dimension)
+        if plain is not None and factor is not None:
+            values, ok = plain
+            slow |= present & ~ok
+            return Quantity(np.where(ok, values * factor, np.nan), present, None)
+    if not distinct and len(array) > 64:
+        return _quantity(pc.dictionary_encode(array), column, dimension, link, slow)
+    return _quantity_cells(array, column, dimension, link, present, slow)
+
+
+def _quantity_cells(
     array: pa.Array, column: Column, dimension: str, link: bool, present: np.ndarray, slow: np.ndarray
 ) -> Quantity:
     import numpy as np

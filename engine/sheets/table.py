@@ -515,8 +515,8 @@ def _csv_chunks(path: Path, source: str, chunk_rows: int) -> Iterator[Chunk]:
             parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                strings_can_be_null=True,  # an empty cell is an absent field
+                null_values=[""],
             ),
         )
     except pa.ArrowException as exc:
@@ -559,7 +559,7 @@ def _unescape_formulas(table: pa.Table) -> pa.Table:
     columns = []
     changed = False
     for column in table.columns:
-        if pa.types.is_string(column.type):
+        if pa.types.is_string(column.type) and pc.any(pc.starts_with(column, "'")).as_py():
             quoted = pc.match_substring_regex(column, r"^'[=+\-@\t\r]")
             if pc.any(quoted).as_py():
                 column = pc.if_else(quoted, pc.utf8_slice_codeunits(column, 1), column)
