@@ -269,7 +269,7 @@ def test_an_unknown_round_is_an_error_naming_it(run):
     assert code == 2 and "us-2099-01" in err
 
 
-@pytest.mark.parametrize("command", ["", "classify", "schema", "timeline", "rules", "explain"])
+@pytest.mark.parametrize("command", ["", "classify", "batch", "convert", "schema", "timeline", "rules", "explain"])
 def test_help(run, golden, capsys, command):
     with pytest.raises(SystemExit) as stop:
         run(*([command] if command else []), "--help")
