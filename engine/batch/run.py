@@ -339,17 +339,17 @@ class Evaluator:
     def _slots(self, state: _Round, found: Patterns, good: np.ndarray | None) -> np.ndarray:
         import numpy as np
 
-        if good is None:
-            good = np.ones(len(found.codes if found.codes is not None else found.digits), dtype=bool)  # type: ignore[arg-type]
         if found.codes is not None and state.lut is not None:
-            codes = found.codes if good.all() else np.where(good, found.codes, 0)
-            slots = state.lut[codes]
-            new = (slots < 0) & good
+            codes = found.codes if good is None else np.where(good, found.codes, 0)
+            slots = np.take(state.lut, codes)
+            new = slots < 0 if good is None else (slots < 0) & good
             if new.any():
                 for code in np.unique(codes[new]):
                     state.lut[code] = self._slot(state, decode(int(code), found.size))
-                slots = state.lut[codes]
+                slots = np.take(state.lut, codes)
             return slots
+        if good is None:
+            good = np.ones(len(found.codes if found.codes is not None else found.digits), dtype=bool)  # type: ignore[arg-type]
         if found.codes is not None:
             distinct, inverse = np.unique(np.where(good, found.codes, 0), return_inverse=True)
             ids = [state.codes.get(int(c)) for c in distinct]

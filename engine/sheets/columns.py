@@ -377,7 +377,7 @@ def _quantity(
             slow |= present
             return Quantity(np.full(n, np.nan), present, np.zeros(n, dtype=bool) if link else None)
         if present.any():
-            low, high = float(np.nanmin(values)), float(np.nanmax(values))
+            low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))  # (NaN-skipping, one pass each)
             if not (low >= _SMALLEST and high <= _LARGEST):  # some figure the fast reading does not take
                 with np.errstate(invalid="ignore"):
                     ok = (values == 0) | ((values >= _SMALLEST) & (values <= _LARGEST))
