@@ -222,7 +222,7 @@ class Evaluator:
             members = np.flatnonzero(which_of == w)
             indices = input_columns(which, sheet, metric_defs)
             # the distinct combinations of the input cells, found by numpy over each column's dictionary codes
-            encoded = [subset.column(i).combine_chunks().take(pa_indices(members)).dictionary_encode() for i in indices]
+            encoded = [subset.column(i).combine_chunks().take(_positions(members)).dictionary_encode() for i in indices]
             values = [e.dictionary.to_pylist() if isinstance(e, pa.DictionaryArray) else [] for e in encoded]
             codes = np.stack([_codes(e) for e in encoded], axis=1) if encoded else np.zeros((len(members), 0))
             combos, combo_of = np.unique(codes, axis=0, return_inverse=True)
@@ -543,7 +543,7 @@ def _codes(encoded: Any) -> np.ndarray:
     return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def pa_indices(positions: np.ndarray) -> pa.Array:
+def _positions(positions: np.ndarray) -> pa.Array:
     import pyarrow as pa
 
     return pa.array(positions, pa.int64())
@@ -616,10 +616,6 @@ def _dictionary(codes: np.ndarray, values: list[Any]) -> pa.Array:
     validity = pa.py_buffer(np.packbits(~mask, bitorder="little"))
     indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)])
     return pa.DictionaryArray.from_arrays(indices, dictionary)
-
-
-def _kind_column(kinds: list[dict[str, Any]], column: str, kind: np.ndarray) -> pa.Array:
-    return _dictionary(kind, [k.get(column) for k in kinds])
 
 
 def _sources(chunk: Chunk, spread: Any, total: int) -> pa.Array:
