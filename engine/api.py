@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
@@ -40,6 +41,11 @@ if TYPE_CHECKING:
     from .analysis.headroom import Headroom
     from .analysis.sweep import Range, Sweep
     from .rules.overlay import Overlay, RoundEdit
+    import pandas as pd
+    import pyarrow as pa
+
+    from .batch.run import Evaluator
+    from .sheets.table import ReadCounts
 
 ChipLike = ChipSpec | LoadedChip | Mapping[str, Any] | str | Path
 DateLike = date | str
@@ -122,6 +128,7 @@ class Engine:
 
     def _init(self, rules: RuleSet, backend: str | Backend | None, memo: Memo | None) -> None:
         self.rules = rules
+        self._lock = threading.Lock()  # batch evaluation may run in threads (Dask): one decision at a time
         if memo is not None:
             self.memo = memo
         else:
@@ -528,6 +535,116 @@ class Engine:
         unit = {"dimensionless": "", "density": "per mm²"}.get(dimension, _canonical(dimension))
         return plots.sweep(found, x_label=f"{found.parameter}" + (f" ({unit})" if unit else ""))
 
+    # --- batch: tables of sheets (sheets/table.py layout) -------------------------------------------------------
+
+    def evaluator(
+        self,
+        rounds: list[str] | None = None,
+        as_of: date | None = None,
+        *,
+        combine: bool = False,
+        explain: bool = False,
+    ) -> Evaluator:
+        """A batch evaluator over this Engine's rules and memo: per round (the rounds asked for, or those applied by
+        default), or with `combine` one combined row per input row (the rounds in force on the day)."""
+        from .batch.run import Evaluator
+
+        day = as_of or date.today()
+        programs = (
+            in_force(self.rules, day, rounds)
+            if combine
+            else [self.rules[r] for r in rounds or self.rules.default_ids()]
+        )
+        return Evaluator(
+            programs, _LockedMemo(self.memo, self._lock), self.definitions, day, combined=combine, explain=explain
+        )
+
+    def evaluate_table(
+        self,
+        table: pa.Table,
+        rounds: list[str] | None = None,
+        as_of: date | None = None,
+        *,
+        combine: bool = False,
+        explain: bool = False,
+        source: str = "<table>",
+        first_row: int = 1,
+    ) -> pa.Table:
+        """One result row per input row and round (or per row, with `combine`), for a table in the sheet layout.
+
+        A pure function of the table (and the rules): rows are numbered from `first_row`, a bad row gives a row with
+        its `error` and no status, and every other row is evaluated.
+        """
+        import numpy as np
+
+        from .sheets.table import Chunk
+
+        rows = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
+        return self.evaluator(rounds, as_of, combine=combine, explain=explain).evaluate(Chunk(table, [source], rows))
+
+    def evaluate_frame(
+        self,
+        frame: pd.DataFrame,
+        rounds: list[str] | None = None,
+        as_of: date | None = None,
+        *,
+        combine: bool = False,
+        explain: bool = False,
+        source: str = "<frame>",
+    ) -> pd.DataFrame:
+        """`evaluate_table` for a pandas DataFrame: pandas in, pandas out, text columns as plain strings.
+
+        `row` is the frame's index where that is an integer index (a Dask partition keeps its rows' labels), else
+        the 1-based position. Runs per partition: `ddf.map_partitions(engine.evaluate_frame)`.
+        """
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        from .sheets.table import Chunk
+
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+        index = frame.index
+        if pd.api.types.is_integer_dtype(index.dtype):
+            rows = np.asarray(index, dtype=np.int64)
+        else:
+            rows = np.arange(1, len(frame) + 1, dtype=np.int64)
+        out = self.evaluator(rounds, as_of, combine=combine, explain=explain).evaluate(Chunk(table, [source], rows))
+        plain = pa.table(
+            [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in out.columns], names=out.column_names
+        )
+        return plain.to_pandas()
+
+    def evaluate_files(
+        self,
+        paths: Iterable[str | Path],
+        rounds: list[str] | None = None,
+        as_of: date | None = None,
+        *,
+        combine: bool = False,
+        explain: bool = False,
+        chunk_rows: int = 65_536,
+        counts: ReadCounts | None = None,
+        evaluator: Evaluator | None = None,
+    ) -> Iterator[pa.Table]:
+        """Result tables, a chunk at a time, for spec sheets and tables (CSV, JSON Lines, Parquet, .xlsx) under the
+        paths: memory stays flat however long the input. Unreadable files and rows come last, as error rows."""
+        from .batch.run import run
+        from .sheets.table import ReadCounts, read_chunks
+
+        counts = counts if counts is not None else ReadCounts()
+        evaluator = evaluator or self.evaluator(rounds, as_of, combine=combine, explain=explain)
+        chunks = read_chunks(paths, self.definitions.bit_lengths, counts, chunk_rows)
+        yield from run(evaluator, chunks, counts.errors)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """An Engine pickles as its rules and backend name (a Dask worker makes its own memo and backend)."""
+        return (_rebuilt, (self.rules, self.backend.name))
+
+
+def _rebuilt(rules: RuleSet, backend: str) -> Engine:
+    return Engine.from_ruleset(rules, backend)
+
 
 Side = str | date | tuple["Engine", str | date]
 
@@ -563,6 +680,18 @@ def _canonical(dimension: str) -> str:
     from .core.quantities import DIMENSIONS
 
     return DIMENSIONS[dimension].canonical if dimension in DIMENSIONS else ""
+
+
+class _LockedMemo:
+    """The Engine's memo, one decision at a time (batch runs may evaluate partitions in threads)."""
+
+    def __init__(self, memo: Memo, lock: threading.Lock) -> None:
+        self._memo = memo
+        self._lock = lock
+
+    def verdict(self, program: Any, pattern: Any) -> Any:
+        with self._lock:
+            return self._memo.verdict(program, pattern)
 
 
 def _checked_ruleset(folder: Path) -> RuleSet:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .api import Engine
     from .results.result import Combined, Result
     from .sheets.load import LoadedChip
+    from .sheets.table import Column
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE = 0, 2, 2
 
@@ -57,6 +58,25 @@ def _parser() -> argparse.ArgumentParser:
         choices=BACKENDS,
         help=f"decision backend (default here: {default_backend()}; durable-rules needs Python < 3.13)",
     )
+
+    b = sub.add_parser(
+        "batch", help="evaluate tables and folders of sheets: one result row per input row and round, to a file"
+    )
+    b.add_argument(
+        "paths", nargs="+", type=Path, metavar="INPUT", help="tables (.csv .jsonl .parquet .xlsx), sheets, or folders"
+    )
+    b.add_argument("--round", dest="rounds", action="append", metavar="ID", help="a round id (repeatable)")
+    b.add_argument(
+        "--as-of", type=_date, metavar="DATE", help="one combined row per input row: the rounds in force on DATE"
+    )
+    b.add_argument("--out", type=Path, required=True, metavar="FILE", help="results file: .csv, .jsonl or .parquet")
+    b.add_argument("--explain", action="store_true", help="add an explanation column (per distinct pattern)")
+    b.add_argument("--backend", choices=("durable-rules", "python"), help="decision backend (default: durable-rules)")
+    b.add_argument("--chunk-rows", type=int, default=65_536, metavar="N", help="rows per chunk (default: %(default)s)")
+
+    v = sub.add_parser("convert", help="write spec sheets (or a table) as one table: .csv .jsonl .parquet .xlsx .yaml")
+    v.add_argument("paths", nargs="+", type=Path, metavar="INPUT", help="spec-sheet files, tables or folders")
+    v.add_argument("--out", type=Path, required=True, metavar="FILE", help="the table to write")
 
     s = sub.add_parser("schema", help="print the JSON Schema of spec sheets or rule files")
     s.add_argument("what", choices=("chip", "rules"))
@@ -191,6 +211,185 @@ def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
     return EXIT_INPUT if report.errors else EXIT_OK
 
 
+def _batch(args: argparse.Namespace, engine: Engine) -> int:
+    from .outputs.rows import RowWriter, output_format
+    from .outputs.table import visible
+    from .sheets.table import ReadCounts
+
+    _memory_pool()
+    if output_format(args.out) is None:
+        print(f"exportctl batch: --out must end in .csv, .jsonl or .parquet, got {args.out}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.chunk_rows < 1:
+        print("exportctl batch: --chunk-rows must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    counts = ReadCounts()
+    evaluator = engine.evaluator(args.rounds, args.as_of, combine=args.as_of is not None, explain=args.explain)
+    writer = RowWriter(args.out, evaluator.schema())
+    progress = _progress(args.paths)
+    done = False
+    try:
+        for table in engine.evaluate_files(args.paths, counts=counts, evaluator=evaluator, chunk_rows=args.chunk_rows):
+            writer.write(table)
+            if progress is not None:
+                progress.update(evaluator.counts.rows)
+        done = True
+    finally:
+        writer.close(keep=done)
+        if progress is not None:
+            progress.stop()
+    tally = evaluator.counts
+    shown = 0
+    for table in _error_rows(args.out, writer.format):
+        for source, row, message in table:
+            if shown < 20:
+                where = f"{source}: row {row}" if row is not None else source
+                print(f"error: {visible(where)}: {visible(message)}", file=sys.stderr)
+            shown += 1
+    if shown > 20:
+        print(f"... and {shown - 20} more errors (the `error` column of {args.out})", file=sys.stderr)
+    print(
+        f"{tally.rows} rows read from {counts.files} files: {tally.evaluated} evaluated, {tally.results} results, "
+        f"{tally.errors} errors; written to {args.out}",
+        file=sys.stderr,
+    )
+    return EXIT_INPUT if tally.errors else EXIT_OK
+
+
+def _memory_pool() -> None:
+    """A batch run allocates and frees the same sizes chunk after chunk: jemalloc hands them back to the system,
+    where Arrow's default pool (mimalloc) keeps them (peak RSS of 3 million rows: 289 MiB against 378 MiB). Chosen
+    before pyarrow is first imported, for this process only; ARROW_DEFAULT_MEMORY_POOL set by the user wins."""
+    if "pyarrow" not in sys.modules:
+        os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+
+
+def _error_rows(path: Path, fmt: str) -> Iterator[list[tuple[str, int | None, str]]]:
+    """The error rows of a results file just written (read back in chunks: the run kept none in memory)."""
+    import pyarrow.compute as pc
+
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(columns=["source", "row", "error"]):
+            errors = batch.filter(pc.is_valid(batch.column("error")))
+            if errors.num_rows:
+                yield list(zip(*(errors.column(i).to_pylist() for i in range(3)), strict=True))
+        return
+    import json
+
+    with open(path, encoding="utf-8", newline="") as handle:
+        if fmt == "jsonl":
+            found = []
+            for line in handle:
+                record = json.loads(line)
+                if record.get("error") is not None:
+                    found.append((record["source"], record["row"], record["error"]))
+            yield found
+        else:
+            import csv
+
+            yield [
+                (r["source"], int(r["row"]) if r["row"] else None, r["error"])
+                for r in csv.DictReader(handle)
+                if r.get("error")
+            ]
+
+
+class _Progress:
+    """A progress bar on a terminal (stderr), by rows (of the total a Parquet footer gives, where known)."""
+
+    def __init__(self, total: int | None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._bar = Progress(
+            TextColumn("rows"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True)
+        )
+        self._task = self._bar.add_task("rows", total=total)
+        self._bar.start()
+
+    def update(self, rows: int) -> None:
+        self._bar.update(self._task, completed=rows)
+
+    def stop(self) -> None:
+        self._bar.stop()
+
+
+def _progress(paths: Sequence[Path]) -> _Progress | None:
+    if not sys.stderr.isatty():
+        return None
+    total: int | None = 0
+    try:
+        import pyarrow.parquet as pq
+
+        for path in paths:
+            if path.suffix.lower() in (".parquet", ".pq") and path.is_file():
+                total += pq.ParquetFile(path).metadata.num_rows  # type: ignore[operator]
+            else:
+                total = None
+                break
+    except Exception:  # noqa: BLE001 (a progress bar never stops a run)
+        total = None
+    return _Progress(total or None)
+
+
+def _convert(args: argparse.Namespace, engine: Engine) -> int:
+    from .core.errors import InputError
+    from .sheets.load import parse_chip
+    from .sheets.table import FORMATS, ReadCounts, error_column, read_chunks, row_mapping, spec_row, write_sheets
+
+    suffix = args.out.suffix.lower()
+    if suffix not in FORMATS and suffix not in (".yaml", ".yml"):
+        print(
+            f"exportctl convert: --out must end in .csv, .jsonl, .parquet, .xlsx or .yaml, got {args.out}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    counts = ReadCounts()
+    rows, specs, errors = [], [], []
+    bits = engine.definitions.bit_lengths
+    for chunk in read_chunks(args.paths, bits, counts):
+        columns = [parse_header_of(name) for name in chunk.table.column_names]
+        for error in chunk.errors:
+            errors.append(f"{error.source}: row {error.row}: {error.message}")
+        for index, cells in enumerate(chunk.table.to_pylist()):
+            label = f"{chunk.source_of(index)}: row {int(chunk.rows[index])}"
+            try:
+                spec = parse_chip(row_mapping(zip(columns, cells.values(), strict=True), label), label, bits)
+            except InputError as exc:
+                column, message = error_column(exc, columns)
+                errors.append(f"{label}: {column}: {message}" if column else f"{label}: {message}")
+                continue
+            specs.append(spec)
+            rows.append(spec_row(spec))
+    errors.extend(f"{e.source}{f': row {e.row}' if e.row else ''}: {e.message}" for e in counts.errors)
+    if suffix in (".yaml", ".yml"):
+        import yaml
+
+        text = yaml.safe_dump(
+            {"chips": [s.model_dump(mode="json", exclude_none=True) for s in specs]},
+            sort_keys=False,
+            allow_unicode=True,
+        )
+        args.out.write_text(text, encoding="utf-8")
+    else:
+        write_sheets(rows, args.out)
+    _errors([Exception(e) for e in errors])
+    print(
+        f"{len(rows) + len(errors)} sheets read from {counts.files} files: {len(rows)} written to {args.out}, "
+        f"{len(errors)} errors",
+        file=sys.stderr,
+    )
+    return EXIT_INPUT if errors else EXIT_OK
+
+
+def parse_header_of(name: str) -> Column:
+    from .sheets.table import parse_header
+
+    return parse_header(name)
+
+
 def _timeline(args: argparse.Namespace, engine: Engine, out: Console) -> int:
     report = engine.load_chips(args.paths)
     rows = [(chip, engine.timeline(chip)) for chip in report.chips]
@@ -270,6 +469,10 @@ def main(argv: list[str] | None = None) -> int:
                 return _classify(args, engine, out)
             if args.command == "timeline":
                 return _timeline(args, engine, out)
+            if args.command == "batch":
+                return _batch(args, engine)
+            if args.command == "convert":
+                return _convert(args, engine)
         finally:
             engine.save()
         if args.command == "rules":

@@ -127,7 +127,7 @@ def test_the_memo_is_bounded_and_drops_the_least_recently_used_verdict():
 
 # --- layers ------------------------------------------------------------------------------------------------------
 
-LAYERS = ["core", "sheets", "metrics", "rules", "conditions", "decision", "results", "analysis", "outputs"]
+LAYERS = ["core", "sheets", "metrics", "rules", "conditions", "decision", "results", "analysis", "batch", "outputs"]
 TOP = {"api": len(LAYERS), "cli": len(LAYERS) + 1, "__init__": len(LAYERS) + 2, "_version": -1}
 
 

@@ -292,7 +292,7 @@ def test_an_unknown_round_is_an_error_naming_it(run):
     assert code == 2 and "us-2099-01" in err
 
 
-@pytest.mark.parametrize("command", ["", "classify", "schema", "timeline", "rules", "explain"])
+@pytest.mark.parametrize("command", ["", "classify", "batch", "convert", "schema", "timeline", "rules", "explain"])
 def test_help(run, golden, capsys, monkeypatch, command):
     from exportctl.decision import backend
 

@@ -22,3 +22,4 @@ def test_the_wheel_carries_rules_and_catalog(tmp_path: Path):
     assert "exportctl/_rules/us-2023-10.yaml" in names
     assert "exportctl/_catalog/nvidia/h20.yaml" in names
     assert "exportctl/decision/durable.py" in names
+    assert "exportctl/batch/run.py" in names

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from functools import partial
+from functools import lru_cache, partial
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, PlainSerializer
@@ -28,6 +28,19 @@ def parse_exact(raw: object, dimension: str) -> Exact:
     """A quantity as written in a sheet or rule file, read exactly; raises ValueError (pydantic reports it)."""
     if isinstance(raw, Exact):
         return raw
+    if type(raw) is str:
+        return _parse_text(raw, dimension)
+    return _parse(raw, dimension)
+
+
+@lru_cache(maxsize=65_536)
+def _parse_text(raw: str, dimension: str) -> Exact:
+    """Text is read once per distinct figure and dimension: catalogs and tables repeat their figures (`80 GB`,
+    `900 GB/s`), and an Exact is immutable. (A refusal raises and is not kept.)"""
+    return _parse(raw, dimension)
+
+
+def _parse(raw: object, dimension: str) -> Exact:
     text = raw if isinstance(raw, str) else str(raw)
     value = parse_quantity(raw, dimension)
     if dimension == "area" and value == 0:

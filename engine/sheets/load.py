@@ -40,8 +40,11 @@ class LoadReport:
     loaded: int = 0
 
 
-def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[InputError]]:
-    """Spec-sheet files named by the paths (folders searched recursively, in a stable order).
+def find_sheet_files(
+    paths: Iterable[str | Path], suffixes: tuple[str, ...] = SUFFIXES
+) -> tuple[list[Path], list[InputError]]:
+    """Spec-sheet files named by the paths (folders searched recursively, in a stable order; in a folder, the files
+    whose suffix is one of `suffixes`).
 
     A folder scan never drops an entry silently: what it cannot read or will not follow (a broken or looping
     symbolic link, a link to a folder, a folder it may not list) is an error naming it. Links to folders are not
@@ -56,9 +59,10 @@ def find_sheet_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[Inpu
         if path.is_dir():
             found: list[Path] = []
             known = len(errors)
-            _scan(path, found, errors)
+            _scan(path, found, errors, suffixes)
             if not found and len(errors) == known:  # (a folder whose entries were refused has its errors)
-                errors.append(SpecSheetError(str(path), None, NO_SHEETS))
+                looked = ", ".join(f"*{suffix}" for suffix in suffixes)
+                errors.append(SpecSheetError(str(path), None, NO_SHEETS.replace("*.yaml, *.yml", looked)))
             files.extend(sorted(found))
         elif path.exists():
             files.append(path)
@@ -79,7 +83,7 @@ def _listing(folder: Path, errors: list[InputError]) -> Iterator[os.DirEntry[str
     return iter(entries)
 
 
-def _scan(folder: Path, files: list[Path], errors: list[InputError]) -> None:
+def _scan(folder: Path, files: list[Path], errors: list[InputError], suffixes: tuple[str, ...] = SUFFIXES) -> None:
     """Add the sheet files under folder, and an error for each entry that cannot be read or followed.
 
     Folders are walked with an explicit stack (in the order a recursive walk would take), so no depth of
@@ -107,11 +111,11 @@ def _scan(folder: Path, files: list[Path], errors: list[InputError]) -> None:
                             "name the folder itself to read it",
                         )
                     )
-                elif path.suffix.lower() in SUFFIXES:
+                elif path.suffix.lower() in suffixes:
                     files.append(path)
             elif entry.is_dir():
                 pending.append((path, _listing(path, errors)))
-            elif path.suffix.lower() in SUFFIXES:
+            elif path.suffix.lower() in suffixes:
                 files.append(path)
         except OSError as exc:
             errors.append(SpecSheetError(str(path), None, f"cannot read: {exc.strerror or exc}"))

@@ -1,0 +1,679 @@
+"""Batch evaluation: a chunk of sheet rows -> one result row per input row and round (or per row, combined).
+
+Per chunk: the cells as typed columns (sheets/columns.py), the metrics as float64 columns (metrics/columns.py), each
+round's pattern per row as one integer (conditions/columns.py); rows near a threshold re-decided exactly, rows the
+fast reading cannot vouch for read by the scalar path (parse_chip, compute_metrics, pattern), which also words their
+errors. Then each distinct pattern is decided once, through the Engine's memo, and its output row built once
+(batch/rows.py); rows get theirs by a gather. The missing figures of an indeterminate row are its own: the pattern's
+candidate figures, filtered by which of them the row lacks.
+
+An evaluator keeps what it learnt (pattern -> output row) across the chunks of one run; it holds no other state.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any, Protocol
+
+from ..conditions.columns import (
+    ENCODE,
+    ComparisonColumns,
+    Patterns,
+    decode,
+    encode,
+    exact_patterns,
+    patterns,
+)
+from ..core.errors import InputError
+from ..core.logic import Tri
+from ..decision.verdict import Verdict
+from ..metrics.columns import MetricColumns, base_inputs, input_columns
+from ..metrics.compute import ChipMetrics, compute_metrics
+from ..metrics.definitions import Definitions
+from ..results.result import Result
+from ..rules.program import Program
+from ..sheets.columns import SheetColumns, read_columns
+from ..sheets.load import parse_chip
+from ..sheets.table import Chunk, Column, RowError, cell_text, error_column, row_mapping
+from .rows import combined_row, explanation, pattern_row, round_result
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
+
+_EPOCH = date(1970, 1, 1)
+DENSE_LIMIT = 1 << 22  # pattern spaces up to this size are looked up in an array, larger ones through np.unique
+EXACT_CACHE = 100_000  # exact re-readings kept per run (rows that repeat the same figures are read once)
+
+
+class Decider(Protocol):
+    """What decides a pattern: an Engine's memo (in front of its backend)."""
+
+    def verdict(self, program: Program, pattern: tuple[Tri, ...]) -> Verdict: ...
+
+
+@dataclass
+class Counts:
+    """What a run evaluated: every input row is either evaluated or an error."""
+
+    rows: int = 0
+    evaluated: int = 0
+    results: int = 0
+    errors: int = 0
+    exact: int = 0  # rows re-read exactly (near a threshold, or not in a fast form)
+
+
+@dataclass
+class _Slot:
+    found: tuple[Tri, ...]
+    verdict: Any
+    candidates: list[int]  # bits (of the round's base figures) the missing figures come from, in order
+    mask: int
+
+
+@dataclass
+class _Round:
+    """What one round learnt in a run: pattern -> slot, (slot, missing figures) -> output kind."""
+
+    program: Program
+    bases: list[str]  # the sheet-level figures its comparisons rest on (bits of a row's `unknown` mask)
+    lut: np.ndarray | None  # dense: code -> slot (-1 unknown yet)
+    codes: dict[int, int] = field(default_factory=dict)  # sparse spaces: code -> slot
+    slots: list[_Slot] = field(default_factory=list)
+    kinds: dict[int, int] = field(default_factory=dict)  # slot << bits | missing mask -> kind id
+
+
+class Evaluator:
+    """Evaluates chunks of rows under some rounds, as of a day (dated thresholds), per round or combined."""
+
+    def __init__(
+        self,
+        programs: Sequence[Program],
+        memo: Decider,
+        definitions: Definitions,
+        on: date,
+        *,
+        combined: bool = False,
+        explain: bool = False,
+    ) -> None:
+        import numpy as np
+
+        self.programs = list(programs)
+        self.memo = memo
+        self.definitions = definitions
+        self.on = on
+        self.combined = combined
+        self.explain = explain
+        self.counts = Counts()
+        self.kinds: list[dict[str, Any]] = []  # output columns per kind
+        self._results: list[Result | None] = []  # per kind: the Result combine() reads (None: a combined kind)
+        self._rounds: list[_Round] = []
+        for program in self.programs:
+            bases = list(
+                dict.fromkeys(b for c in program.comparisons for b in base_inputs(c.metric, program.metric_defs))
+            )
+            space = 3 ** len(program.comparisons)
+            lut = np.full(space, -1, dtype=np.int32) if space <= DENSE_LIMIT else None
+            self._rounds.append(_Round(program, bases, lut))
+        self._combined: dict[tuple[int, ...], int] = {}
+        self._exact: OrderedDict[tuple[Any, ...], list[tuple[Tri, ...]]] = OrderedDict()
+
+    # --- one chunk -------------------------------------------------------------------------------------------
+
+    def evaluate(self, chunk: Chunk) -> pa.Table:
+
+        sheet = read_columns(chunk.table, self.definitions.bit_lengths)
+        metrics = MetricColumns(sheet, self.definitions)
+        try:
+            return self._evaluate(chunk, sheet, metrics)
+        finally:
+            metrics.close()
+
+    def _evaluate(self, chunk: Chunk, sheet: SheetColumns, metrics: MetricColumns) -> pa.Table:
+        import numpy as np
+
+        table = chunk.table
+        n = table.num_rows
+        comparisons = ComparisonColumns(n)
+        found = [patterns(p, metrics.for_round(p.derived), self.on, comparisons) for p in self.programs]
+        unknown: list[dict[int, int]] = [
+            {} for _ in self._rounds
+        ]  # missing-figure masks of rows read by the scalar path
+        names: dict[int, str] = {}
+        errors: dict[int, str] = {}
+        exact = self._exact_numbers(sheet, table, comparisons.near, found)
+        slow = np.flatnonzero(sheet.slow)
+        if len(slow):
+            subset = _decoded(table.take(slow)).to_pylist()
+            for row, cells in zip(slow, subset, strict=True):
+                self._scalar(sheet, chunk, int(row), list(cells.values()), found, unknown, names, errors)
+        self.counts.exact += exact + len(slow)
+        good: np.ndarray | None = None  # None: every row is good
+        if errors:
+            good = np.ones(n, dtype=bool)
+            good[list(errors)] = False
+        kinds = (
+            np.stack(
+                [
+                    self._kind_ids(r, f, u, metrics.for_round(r.program.derived), good, n)
+                    for r, f, u in zip(self._rounds, found, unknown, strict=True)
+                ]
+            )
+            if self._rounds
+            else np.zeros((0, n), dtype=np.int32)
+        )
+        if good is None:
+            good = np.ones(n, dtype=bool)
+        if self.combined:
+            kinds = self._combine(kinds, good)[None, :]
+        self.counts.rows += n + len(chunk.errors)
+        self.counts.evaluated += int(good.sum())
+        self.counts.errors += len(errors) + len(chunk.errors)
+        out = self._table(chunk, sheet, kinds, good, names, errors)
+        self.counts.results += out.num_rows - len(errors) - len(chunk.errors)
+        return out
+
+    def _unknown(self, state: _Round, metrics: Any, n: int, bits: int, overrides: dict[int, int]) -> np.ndarray:
+        """Per row, a bit for each of the round's base figures (those in `bits`) that the row does not give."""
+        import numpy as np
+
+        mask = np.zeros(n, dtype=np.int64)
+        for bit, name in enumerate(state.bases):
+            if bits >> bit & 1:
+                mask |= metrics[name].unknown.astype(np.int64) << bit
+        for row, value in overrides.items():
+            mask[row] = value
+        return mask
+
+    # --- exact re-reading ------------------------------------------------------------------------------------
+
+    def _exact_numbers(
+        self, sheet: SheetColumns, table: pa.Table, near: dict[str, np.ndarray], found: list[Patterns]
+    ) -> int:
+        """Rows near a threshold: the comparisons of their near metrics decided by the scalar path (compute_metrics,
+        pattern) from their decimal text; returns how many rows.
+
+        Only the cells the near metrics are computed from are read (name and vendor are a placeholder: text
+        comparisons are exact already), so rows repeating the same figures share one reading; the digits are then
+        replaced for all the rows at once.
+        """
+        import numpy as np
+        import pyarrow as pa
+
+        if not near:
+            return 0
+        names = list(near)
+        flags = np.stack([near[m] for m in names]) & ~sheet.slow
+        rows = np.flatnonzero(flags.any(axis=0))
+        if not len(rows):
+            return 0
+        metric_defs = {k: v for p in self.programs for k, v in p.metric_defs.items()}
+        subset = _decoded(table.take(rows))
+        groups = flags[:, rows].T  # per near row, which metrics are near
+        kinds, which_of = np.unique(groups, axis=0, return_inverse=True)
+        which_of = which_of.reshape(-1)
+        key_of = np.empty(len(rows), dtype=np.int64)
+        exact_rows: list[list[tuple[Tri, ...]]] = []
+        for w, kind in enumerate(kinds):
+            which = tuple(m for m, flag in zip(names, kind, strict=True) if flag)
+            members = np.flatnonzero(which_of == w)
+            indices = input_columns(which, sheet, metric_defs)
+            # the distinct combinations of the input cells, found by numpy over each column's dictionary codes
+            encoded = [subset.column(i).combine_chunks().take(_positions(members)).dictionary_encode() for i in indices]
+            values = [e.dictionary.to_pylist() if isinstance(e, pa.DictionaryArray) else [] for e in encoded]
+            codes = np.stack([_codes(e) for e in encoded], axis=1) if encoded else np.zeros((len(members), 0))
+            combos, combo_of = np.unique(codes, axis=0, return_inverse=True)
+            combo_of = combo_of.reshape(-1)
+            first = len(exact_rows)
+            for combo in combos:
+                cells = [
+                    (sheet.columns[i], cell_text(values[k][c]) if c >= 0 else None)
+                    for k, (i, c) in enumerate(zip(indices, combo, strict=True))
+                ]
+                key = (which, tuple((column.header, v) for column, v in cells))  # (a NaN is None: absent)
+                exact_rows.append(self._exact_of(key, cells))
+            key_of[members] = first + combo_of
+        for r, pats in enumerate(found):
+            program = pats.program
+            k = len(program.comparisons)
+            exact = np.array([[ENCODE[t] for t in patterns[r]] for patterns in exact_rows], dtype=np.int64).reshape(
+                -1, k
+            )
+            numbers = np.array([c.kind == "number" for c in program.comparisons], dtype=bool)
+            by_metric = np.array([[c.metric == m for m in names] for c in program.comparisons], dtype=bool).reshape(
+                k, -1
+            )
+            replace = (groups[:, None, :] & by_metric[None, :, :]).any(axis=2) & numbers[None, :]  # rows x comparisons
+            if pats.codes is not None:
+                powers = 3 ** np.arange(k, dtype=np.int64)
+                digits = (pats.codes[rows].astype(np.int64)[:, None] // powers) % 3
+                digits = np.where(replace, exact[key_of], digits)
+                pats.codes[rows] = digits @ powers
+            else:
+                assert pats.digits is not None
+                pats.digits[rows] = np.where(replace, exact[key_of], pats.digits[rows])
+        return len(rows)
+
+    def _exact_of(self, key: tuple[Any, ...], cells: list[tuple[Column, Any]]) -> list[tuple[Tri, ...]]:
+        """Every round's exact pattern for the figures in the cells (kept by key for the rest of the run)."""
+        exact = self._exact.get(key)
+        if exact is None:
+            data = row_mapping(cells, "<near>")
+            data.update(name="row", vendor="row")
+            spec = parse_chip(data, "<near>", self.definitions.bit_lengths)
+            exact = exact_patterns(self.programs, compute_metrics(spec, self.definitions), self.on)
+            self._exact[key] = exact
+            if len(self._exact) > EXACT_CACHE:
+                self._exact.popitem(last=False)
+        return exact
+
+    def _scalar(
+        self,
+        sheet: SheetColumns,
+        chunk: Chunk,
+        row: int,
+        values: list[Any],
+        found: list[Patterns],
+        unknown: list[dict[int, int]],
+        names: dict[int, str],
+        errors: dict[int, str],
+    ) -> None:
+        """A row the fast reading could not vouch for: read like a YAML sheet, decided by the scalar path."""
+        cells = list(zip(sheet.columns, values, strict=True))
+        label = f"{chunk.source_of(row)}: row {int(chunk.rows[row])}"
+        try:
+            spec = parse_chip(row_mapping(cells, label), label, self.definitions.bit_lengths)
+        except InputError as exc:
+            column, message = error_column(exc, sheet.columns)
+            errors[row] = f"{column}: {message}" if column else message
+            return
+        names[row] = spec.name
+        metrics = compute_metrics(spec, self.definitions)
+        for state, pats, mask, pattern in zip(
+            self._rounds, found, unknown, exact_patterns(self.programs, metrics, self.on), strict=True
+        ):
+            _replace(pats, row, pattern)
+            mask[row] = _mask(state, metrics.with_derived(state.program.derived))  # (mask: this round's overrides)
+
+    # --- distinct patterns -> output kinds --------------------------------------------------------------------
+
+    def _kind_ids(
+        self,
+        state: _Round,
+        found: Patterns,
+        overrides: dict[int, int],
+        metrics: Any,
+        good: np.ndarray | None,
+        n: int,
+    ) -> np.ndarray:
+        """Each row's output kind under the round: its pattern's slot and, where the verdict names missing figures,
+        which of them the row lacks."""
+        import numpy as np
+
+        slots = self._slots(state, found, good)
+        bits = len(state.bases)
+        candmask = np.array([s.mask for s in state.slots] + [0], dtype=np.int64)
+        seen = np.zeros(len(state.slots) + 1, dtype=bool)
+        seen[slots] = True
+        used = int(np.bitwise_or.reduce(candmask[seen])) if seen.any() else 0
+        if not used:  # no pattern here names a missing figure: the slot alone decides the kind
+            by_slot = np.full(len(state.slots) + 1, -1, dtype=np.int32)
+            for slot in np.flatnonzero(seen[:-1]):
+                by_slot[slot] = self._kind(state, int(slot) << bits, bits)
+            out = np.take(by_slot, slots)
+            return out if good is None else np.where(good, out, -1).astype(np.int32)
+        unknown = self._unknown(state, metrics, n, used, overrides)
+        keys = (slots.astype(np.int64) << bits) | (unknown & np.take(candmask, slots))
+        if good is not None:
+            keys = np.where(good, keys, 0)
+        distinct, inverse = _unique(keys, (len(state.slots) + 1) << bits)
+        ids = np.array([self._kind(state, int(k), bits) for k in distinct] + [-1], dtype=np.int32)
+        out = ids[inverse]
+        if good is not None:
+            out = np.where(good, out, -1).astype(np.int32)
+        return out
+
+    def _slots(self, state: _Round, found: Patterns, good: np.ndarray | None) -> np.ndarray:
+        import numpy as np
+
+        if found.codes is not None and state.lut is not None:
+            codes = found.codes if good is None else np.where(good, found.codes, 0)
+            slots = np.take(state.lut, codes)
+            new = slots < 0 if good is None else (slots < 0) & good
+            if new.any():
+                for code in np.unique(codes[new]):
+                    state.lut[code] = self._slot(state, decode(int(code), found.size))
+                slots = np.take(state.lut, codes)
+            return slots
+        if good is None:
+            good = np.ones(len(found.codes if found.codes is not None else found.digits), dtype=bool)  # type: ignore[arg-type]
+        if found.codes is not None:
+            distinct, inverse = np.unique(np.where(good, found.codes, 0), return_inverse=True)
+            ids = [state.codes.get(int(c)) for c in distinct]
+            for i, c in enumerate(distinct):
+                if ids[i] is None:
+                    ids[i] = state.codes[int(c)] = self._slot(state, decode(int(c), found.size))
+            return np.array(ids, dtype=np.int32)[inverse]
+        assert found.digits is not None
+        rows = np.ascontiguousarray(np.where(good[:, None], found.digits, 0))
+        distinct, inverse = np.unique(rows, axis=0, return_inverse=True)
+        ids = []
+        for digits in distinct:
+            pattern = tuple(Tri.F if d == 0 else Tri.T if d == 1 else Tri.U for d in digits)
+            key = encode(pattern)
+            if key not in state.codes:
+                state.codes[key] = self._slot(state, pattern)
+            ids.append(state.codes[key])
+        return np.array(ids, dtype=np.int32)[inverse.reshape(-1)]
+
+    def _slot(self, state: _Round, found: tuple[Tri, ...]) -> int:
+        """Decide a pattern once (the Engine's memo, and its backend on a miss)."""
+        program = state.program
+        verdict = self.memo.verdict(program, found)
+        candidates: list[int] = []
+        for _, i in sorted(verdict.decisive):  # the order results/classify.py names missing figures in
+            if found[i] is Tri.U:
+                for name in base_inputs(program.comparisons[i].metric, program.metric_defs):
+                    bit = state.bases.index(name)
+                    if bit not in candidates:
+                        candidates.append(bit)
+        mask = sum(1 << b for b in candidates)
+        state.slots.append(_Slot(found, verdict, candidates, mask))
+        return len(state.slots) - 1
+
+    def _kind(self, state: _Round, key: int, bits: int) -> int:
+        found = state.kinds.get(key)
+        if found is not None:
+            return found
+        slot = state.slots[key >> bits]
+        missing = [state.bases[b] for b in slot.candidates if (key >> b) & 1]
+        row = pattern_row(state.program, slot.verdict, missing)
+        if self.explain:
+            row["explanation"] = explanation(state.program, slot.verdict, slot.found)
+        self.kinds.append(row)
+        self._results.append(round_result(state.program, slot.verdict, missing, self.on))
+        state.kinds[key] = len(self.kinds) - 1
+        return state.kinds[key]
+
+    def _combine(self, kinds: np.ndarray, good: np.ndarray) -> np.ndarray:
+        """Per row, the kind of its combined result: the distinct tuples of per-round kinds, each combined once."""
+        import numpy as np
+
+        n = kinds.shape[1]
+        if not self.programs:
+            return np.where(good, self._combined_kind(()), -1).astype(np.int32)
+        state = np.where(good, kinds[0], 0).astype(np.int64)
+        tuples: list[tuple[int, ...]] = []
+        distinct, state = _unique(state, len(self.kinds))
+        tuples = [(int(k),) for k in distinct]
+        for r in range(1, len(self.programs)):
+            width = len(self.kinds) + 1
+            column = np.where(good, kinds[r], 0).astype(np.int64)
+            keys = state.astype(np.int64) * width + column
+            distinct, state = _unique(keys, len(tuples) * width)
+            tuples = [(*tuples[int(k) // width], int(k) % width) for k in distinct]
+        ids = np.array([self._combined_kind(t) for t in tuples], dtype=np.int32)
+        out = ids[state] if n else np.zeros(0, dtype=np.int32)
+        return np.where(good, out, -1).astype(np.int32)
+
+    def _combined_kind(self, per_round: tuple[int, ...]) -> int:
+        found = self._combined.get(per_round)
+        if found is None:
+            results = [self._results[k] for k in per_round]
+            rows = [self.kinds[k] for k in per_round]
+            self.kinds.append(combined_row([r for r in results if r is not None], rows, self.on))
+            self._results.append(None)
+            found = self._combined[per_round] = len(self.kinds) - 1
+        return found
+
+    # --- the output table ------------------------------------------------------------------------------------
+
+    def _table(
+        self,
+        chunk: Chunk,
+        sheet: SheetColumns,
+        kinds: np.ndarray,
+        good: np.ndarray,
+        names: dict[int, str],
+        errors: dict[int, str],
+    ) -> pa.Table:
+        """The chunk's output: for each input row in order, its rows (one per round, or one combined; one for a row
+        in error). Every text column is dictionary-encoded: a kind's text is stored once, each row holds an index."""
+        import numpy as np
+        import pyarrow as pa
+
+        n = len(good)
+        per_row = kinds.shape[0]
+        error_kind = len(self.kinds)  # rows in error: no status
+        in_row: np.ndarray | None = None  # None: each input row's outputs follow each other, `per_row` of them
+        if not errors:
+            kind = kinds.T.reshape(-1) if per_row > 1 else kinds[0]
+        else:
+            counts = np.where(good, per_row, 1)
+            in_row = np.repeat(np.arange(n), counts)
+            starts = np.cumsum(counts) - counts
+            position = np.arange(len(in_row)) - np.repeat(starts, counts)
+            ok = good[in_row]
+            kind = np.where(ok, kinds[np.where(ok, position, 0), in_row], error_kind).astype(np.int32)
+        total = len(in_row) if in_row is not None else n * per_row
+
+        def spread(per_input: np.ndarray) -> np.ndarray:
+            if in_row is not None:
+                return np.take(per_input, in_row)
+            return per_input if per_row == 1 else np.repeat(per_input, per_row)
+
+        # the chip's name: the validated one (or, for a row in error, the name cell as written)
+        name = sheet.coded.get(("name",))
+        values = list(name.values) if name is not None else []
+        codes = name.codes if name is not None else np.full(n, -1, dtype=np.int32)
+        if names or errors:
+            codes = codes.copy()
+            for row, text in names.items():
+                codes[row] = len(values)
+                values.append(text)
+            for row in errors:
+                raw = _raw_name(chunk.table, sheet.columns, row)
+                codes[row] = -1 if raw is None else len(values)
+                if raw is not None:
+                    values.append(raw)
+        columns: dict[str, pa.Array] = {
+            "source": _sources(chunk, spread, total),
+            "row": pa.array(spread(chunk.rows), pa.int64()),
+            "chip": _dictionary(spread(codes), values),
+        }
+        for column in self.column_names()[3:]:
+            if column == "as_of":
+                days = np.full(total, (self.on - _EPOCH).days, dtype=np.int32)
+                columns["as_of"] = pa.Array.from_buffers(pa.date32(), total, [None, pa.py_buffer(days)])
+            elif column == "error":
+                if errors:
+                    error_codes = np.full(n, -1, dtype=np.int32)
+                    error_codes[list(errors)] = np.arange(len(errors), dtype=np.int32)
+                    assert in_row is not None
+                    columns["error"] = _dictionary(np.take(error_codes, in_row), list(errors.values()))
+                else:
+                    columns["error"] = pa.nulls(total, pa.dictionary(pa.int32(), pa.string()))
+            else:
+                columns[column] = _dictionary(kind, [k.get(column) for k in self.kinds] + [None])
+        out = pa.table(columns)
+        if chunk.errors:
+            out = _with_row_errors(out, chunk.errors, self.column_names())
+        return out
+
+    def column_names(self) -> list[str]:
+        names = ["source", "row", "chip", "round", "as_of", "status", "classification", "license_exception"]
+        names += ["license_review", "decisive", "missing", "destinations"]
+        if self.combined:
+            names.append("deciding_rounds")
+        if self.explain:
+            names.append("explanation")
+        return [*names, "error"]
+
+    def schema(self) -> pa.Schema:
+        import pyarrow as pa
+
+        text = pa.dictionary(pa.int32(), pa.string())
+        types = {"row": pa.int64(), "as_of": pa.date32()}
+        return pa.schema([(name, types.get(name, text)) for name in self.column_names()])
+
+    def error_table(self, errors: Iterable[RowError]) -> pa.Table:
+        """Rows for inputs that could not be read at all (a file, or a row of a YAML list)."""
+        import pyarrow as pa
+
+        errors = list(errors)
+        data: dict[str, list[Any]] = {name: [None] * len(errors) for name in self.column_names()}
+        data["source"] = [e.source for e in errors]
+        data["row"] = [e.row for e in errors]
+        data["chip"] = [e.chip for e in errors]
+        data["error"] = [e.message for e in errors]
+        schema = self.schema()
+        return pa.table({f.name: _typed(data[f.name], f.type) for f in schema}, schema=schema)
+
+
+def _codes(encoded: Any) -> np.ndarray:
+    import numpy as np
+    import pyarrow.compute as pc
+
+    indices = encoded.indices
+    if indices.null_count:
+        indices = pc.fill_null(indices, -1)
+    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _positions(positions: np.ndarray) -> pa.Array:
+    import pyarrow as pa
+
+    return pa.array(positions, pa.int64())
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """Dictionary columns as plain ones (reading a dictionary array's values one by one is slow)."""
+    import pyarrow as pa
+
+    columns = [c.cast(c.type.value_type) if pa.types.is_dictionary(c.type) else c for c in table.columns]
+    return pa.table(columns, names=table.column_names)
+
+
+def _row_pattern(found: Patterns, row: int) -> tuple[Tri, ...]:
+    if found.codes is not None:
+        return decode(int(found.codes[row]), found.size)
+    assert found.digits is not None
+    return tuple(Tri.F if d == 0 else Tri.T if d == 1 else Tri.U for d in found.digits[row])
+
+
+def _replace(found: Patterns, row: int, pattern: tuple[Tri, ...]) -> None:
+    if found.codes is not None:
+        found.codes[row] = encode(pattern)
+    else:
+        assert found.digits is not None
+        found.digits[row] = [0 if t is Tri.F else 1 if t is Tri.T else 2 for t in pattern]
+
+
+def _mask(state: _Round, metrics: ChipMetrics) -> int:
+    return sum(1 << bit for bit, name in enumerate(state.bases) if not metrics[name].known)
+
+
+def _unique(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (sorted) and each key's index among them: an array lookup when the space is small."""
+    import numpy as np
+
+    if len(keys) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    if 0 < space <= DENSE_LIMIT:
+        present = np.zeros(space, dtype=bool)
+        present[keys] = True
+        distinct = np.flatnonzero(present)
+        index = np.empty(space, dtype=np.int64)
+        index[distinct] = np.arange(len(distinct))
+        return distinct, index[keys]
+    distinct, inverse = np.unique(keys, return_inverse=True)
+    return distinct, inverse.reshape(-1)
+
+
+def _dictionary(codes: np.ndarray, values: list[Any]) -> pa.Array:
+    """A dictionary-encoded text column: an index per row into `values` (-1 or a None value: null). The values may
+    repeat (a kind's text is stored once per kind), which Arrow and Parquet allow."""
+    import numpy as np
+    import pyarrow as pa
+
+    codes = np.ascontiguousarray(codes, dtype=np.int32)
+    dictionary = pa.array(["" if v is None else v for v in values] or [""], pa.string())
+    nulls = [i for i, v in enumerate(values) if v is None]
+    negative = len(codes) > 0 and int(codes.min()) < 0
+    if not nulls and not negative:
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
+    missing = np.zeros(len(values) + 1, dtype=bool)
+    missing[nulls] = True
+    missing[-1] = True  # index -1
+    mask = np.take(missing, codes)
+    if not mask.any():
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
+    if negative:
+        codes = np.where(codes < 0, 0, codes).astype(np.int32)
+    validity = pa.py_buffer(np.packbits(~mask, bitorder="little"))
+    indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)])
+    return pa.DictionaryArray.from_arrays(indices, dictionary)
+
+
+def _sources(chunk: Chunk, spread: Any, total: int) -> pa.Array:
+    import numpy as np
+
+    if len(chunk.sources) == 1:
+        return _dictionary(np.zeros(total, dtype=np.int32), [_readable(chunk.sources[0])])
+    distinct = list(dict.fromkeys(chunk.sources))
+    position = {s: i for i, s in enumerate(distinct)}
+    codes = np.array([position[s] for s in chunk.sources], dtype=np.int32)
+    return _dictionary(spread(codes), [_readable(s) for s in distinct])
+
+
+def _readable(text: str) -> str:
+    """A file name as valid text (undecodable bytes as `\\xff`, as the other outputs show them)."""
+    if text.isascii():
+        return text
+    return "".join(f"\\x{ord(c) - 0xDC00:02x}" if 0xDC80 <= ord(c) <= 0xDCFF else c for c in text)
+
+
+def _raw_name(table: pa.Table, columns: Sequence[Column], row: int) -> str | None:
+    for i, column in enumerate(columns):
+        if column.path == ("name",):
+            value = table.column(i)[row].as_py()
+            if value is not None and str(value).strip():
+                return str(value)
+    return None
+
+
+def _typed(values: list[Any], kind: pa.DataType) -> pa.Array:
+    import pyarrow as pa
+
+    if pa.types.is_dictionary(kind):
+        return pa.array(values, pa.string()).dictionary_encode()
+    return pa.array(values, kind)
+
+
+def _with_row_errors(out: pa.Table, errors: list[RowError], names: list[str]) -> pa.Table:
+    """Rows that could not be split into cells, put in their place by row number."""
+    import numpy as np
+    import pyarrow as pa
+
+    data: dict[str, list[Any]] = {name: [None] * len(errors) for name in names}
+    data["source"] = [_readable(e.source) for e in errors]
+    data["row"] = [e.row for e in errors]
+    data["error"] = [e.message for e in errors]
+    extra = pa.table({f.name: _typed(data[f.name], f.type) for f in out.schema}, schema=out.schema)
+    merged = pa.concat_tables([out, extra]).unify_dictionaries().combine_chunks()
+    rows = merged.column("row").to_numpy(zero_copy_only=False)
+    order = np.argsort(np.where(np.isnan(rows.astype(float)), np.inf, rows), kind="stable")
+    return merged.take(pa.array(order))
+
+
+def run(evaluator: Evaluator, chunks: Iterable[Chunk], errors: list[RowError] | None = None) -> Iterator[pa.Table]:
+    """Every chunk's result table, then a table for the inputs that could not be read (if any)."""
+    for chunk in chunks:
+        yield evaluator.evaluate(chunk)
+    if errors:
+        evaluator.counts.rows += len(errors)
+        evaluator.counts.errors += len(errors)
+        yield evaluator.error_table(errors)

@@ -1,0 +1,192 @@
+"""Metric columns -> one condition pattern per row, as an integer, and the rows that must be decided exactly.
+
+Each comparison of a round is a T/F/U column (F=0, T=1, U=2) and a row's pattern is the base-3 number of its
+comparisons, comparison j weighing 3**j. A number is compared in float64; a row whose float lies within a relative
+`BAND` of a threshold (value or lower bound) is marked `near`, and its number comparisons are decided again from its
+decimal text by the scalar functions themselves (`exact_numbers` below: compute_metrics and `truth`), so that a
+value of exactly 3.2 computed as 3.1999999999999997 still meets `>= 3.2`. Text and boolean comparisons are decided
+by `truth` once per distinct value: they are exact already.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import TYPE_CHECKING, Any
+
+from ..core.logic import Tri
+from ..metrics.columns import MetricColumn
+from ..metrics.compute import ChipMetrics, MetricValue
+from ..rules.calendar import threshold_on
+from ..rules.program import Comparison, Program
+from .compare import pattern, truth
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# Float64 rounding moves a metric by a few parts in 10**16 (sums, products and one quotient of correctly rounded
+# inputs); any row within this share of a threshold is decided exactly instead.
+BAND = 1e-9
+
+ENCODE = {Tri.F: 0, Tri.T: 1, Tri.U: 2}
+DECODE = (Tri.F, Tri.T, Tri.U)
+# Patterns are int64 base-3 numbers up to this many comparisons (3**39 < 2**63); beyond, rows of digits.
+MAX_CODED = 39
+
+
+@dataclass
+class Patterns:
+    """One round's patterns over the rows: `codes` (int64 base-3) or, for a round with very many comparisons,
+    `digits` (one int8 column per comparison)."""
+
+    program: Program
+    codes: np.ndarray | None
+    digits: np.ndarray | None
+
+    @property
+    def size(self) -> int:
+        return len(self.program.comparisons)
+
+
+def _op(op: str, a: np.ndarray, t: float) -> np.ndarray:
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        if op == ">=":
+            return a >= t
+        if op == ">":
+            return a > t
+        if op == "<":
+            return a < t
+        if op == "<=":
+            return a <= t
+        if op == "==":
+            return a == t
+        return a != t
+
+
+class ComparisonColumns:
+    """T/F/U columns of comparisons, each computed once per chunk for every round that has it."""
+
+    def __init__(self, rows: int) -> None:
+
+        self.rows = rows
+        self.near: dict[str, np.ndarray] = {}  # per metric: rows whose value (or lower bound) is near a threshold
+        self._cache: dict[tuple[object, ...], np.ndarray] = {}
+        self._seen: set[tuple[object, ...]] = set()
+
+    def tri(self, comparison: Comparison, metric: MetricColumn, threshold: object) -> np.ndarray:
+        """The comparison's Kleene value per row (int8: F=0, T=1, U=2); marks the rows near a numeric threshold."""
+        key = (comparison.metric, id(metric), comparison.op, comparison.kind, repr(threshold))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self._compute(comparison, metric, threshold)
+        return found
+
+    def _compute(self, comparison: Comparison, metric: MetricColumn, threshold: object) -> np.ndarray:
+        import numpy as np
+
+        if metric.kind != "number":
+            # boolean and text: `truth` itself, once per distinct value (and once for an unknown one)
+            assert metric.codes is not None and metric.values is not None
+            lut = np.array(
+                [
+                    ENCODE[truth(comparison, MetricValue(metric.name, v, metric.dimension), threshold)]
+                    for v in metric.values
+                ]
+                + [ENCODE[truth(comparison, MetricValue(metric.name, None, metric.dimension), threshold)]],
+                dtype=np.int8,
+            )
+            return lut[metric.codes]
+        assert metric.value is not None and type(threshold) is Fraction
+        t = float(threshold)
+        value = metric.value
+        out = _op(comparison.op, value, t).view(np.int8)  # F=0, T=1 (a fresh array: changed in place below)
+        self._mark_near(comparison.metric, value, t, metric.unknown)
+        unknown = metric.unknown
+        if unknown.any():
+            out[unknown] = 2
+            lower = metric.lower
+            if lower is not None and comparison.op in (">=", ">", "<", "<="):
+                bounded = unknown & ~np.isnan(lower)
+                self._mark_near(comparison.metric, lower, t, ~bounded)
+                lower_holds = _op(comparison.op, lower, t)
+                if comparison.op in (">=", ">"):
+                    out[bounded & lower_holds] = 1
+                else:
+                    out[bounded & ~lower_holds] = 0
+        return out
+
+    def _mark_near(self, metric: str, value: np.ndarray, t: float, ignore: np.ndarray) -> None:
+        """Rows whose value lies within BAND of the threshold (each metric and threshold once)."""
+        import numpy as np
+
+        key = (metric, t, id(value))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        band = BAND * abs(t)
+        near = self.near.setdefault(metric, np.zeros(self.rows, dtype=bool))
+        with np.errstate(invalid="ignore"):
+            hit = (value >= t - band) & (value <= t + band)
+        if ignore.any():
+            hit &= ~ignore
+        near |= hit
+
+
+def patterns(program: Program, metrics: Mapping[str, MetricColumn], on: date, columns: ComparisonColumns) -> Patterns:
+    """The round's pattern per row (dated thresholds read on `on`)."""
+    import numpy as np
+
+    k = len(program.comparisons)
+    if k > MAX_CODED:
+        digits = np.empty((columns.rows, k), dtype=np.int8)
+        for j, c in enumerate(program.comparisons):
+            digits[:, j] = columns.tri(c, metrics[c.metric], threshold_on(c, on))
+        return Patterns(program, None, digits)
+    wide = k > 19  # 3**19 < 2**31
+    kind: Any = np.int64 if wide else np.int32
+    codes: np.ndarray = np.zeros(columns.rows, dtype=kind)
+    step: np.ndarray = np.empty(columns.rows, dtype=kind)
+    weight = 1
+    for c in program.comparisons:
+        tri = columns.tri(c, metrics[c.metric], threshold_on(c, on))
+        np.multiply(tri, kind(weight), out=step, casting="unsafe")
+        np.add(codes, step, out=codes)
+        weight *= 3
+    return Patterns(program, codes, None)
+
+
+def encode(found: Sequence[Tri]) -> int:
+    """A pattern as its base-3 number."""
+    code, weight = 0, 1
+    for value in found:
+        code += ENCODE[value] * weight
+        weight *= 3
+    return code
+
+
+def decode(code: int, size: int) -> tuple[Tri, ...]:
+    out = []
+    for _ in range(size):
+        code, digit = divmod(code, 3)
+        out.append(DECODE[digit])
+    return tuple(out)
+
+
+def exact_patterns(programs: Sequence[Program], metrics: ChipMetrics, on: date) -> list[tuple[Tri, ...]]:
+    """Each round's pattern for one chip, by the scalar path (conditions/compare.pattern)."""
+    return [pattern(p, metrics.with_derived(p.derived), on) for p in programs]
+
+
+def merge_numbers(
+    program: Program, vectorized: tuple[Tri, ...], exact: tuple[Tri, ...], near: Collection[str]
+) -> tuple[Tri, ...]:
+    """A near row's pattern: the comparisons of its near metrics as decided exactly, the others as the columns
+    decided them (a value far from every threshold is on the same side in float64 as exactly)."""
+    return tuple(
+        e if c.kind == "number" and c.metric in near else v
+        for c, v, e in zip(program.comparisons, vectorized, exact, strict=True)
+    )

@@ -1,0 +1,313 @@
+"""Sheet columns -> metric columns: the metrics of compute.py over many rows at once, in float64.
+
+The same rules as `compute_metrics`, written over columns: TPP is the largest rate x bit length (a sparse-only figure
+counted at the definitions' dense share), a published TPP where no throughput is given, and a lower bound where an
+accelerator lists none of the usual matrix rates; sums keep their known part as a lower bound; a quotient needs a
+known, positive divisor. Unknown is NaN, never zero. Floats are only a fast path: rows near a threshold are decided
+again exactly by compute_metrics itself (conditions/columns.py), and the agreement test holds the two together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..sheets.columns import Coded, SheetColumns
+from .compute import ChipMetrics, _die_area
+from .definitions import Definitions, MetricDef
+
+if TYPE_CHECKING:
+    import numpy as np
+
+
+@dataclass
+class MetricColumn:
+    """One metric over the rows.
+
+    number: `value` float64 (NaN unknown) and `lower` float64 (NaN where no lower bound), or None if it never has one;
+    boolean and text: `codes` int32 into `values` (-1 unknown).
+    """
+
+    name: str
+    kind: str
+    dimension: str
+    value: np.ndarray | None = None
+    lower: np.ndarray | None = None
+    codes: np.ndarray | None = None
+    values: list[Any] | None = None
+
+    _unknown: np.ndarray | None = None
+
+    @property
+    def unknown(self) -> np.ndarray:
+        """Rows where the metric has no value (computed once)."""
+        import numpy as np
+
+        if self._unknown is None:
+            if self.kind == "number":
+                assert self.value is not None
+                self._unknown = np.isnan(self.value)
+            else:
+                assert self.codes is not None
+                self._unknown = self.codes < 0
+        return self._unknown
+
+    @property
+    def known(self) -> np.ndarray:
+        return ~self.unknown
+
+
+class MetricColumns:
+    """Every metric of a rule set's definitions over a chunk's rows (a round's own derived ones added on demand)."""
+
+    def __init__(self, sheet: SheetColumns, definitions: Definitions) -> None:
+        self.sheet = sheet
+        self.definitions = definitions
+        self.columns = _Lazy(self._make)
+        self._derived: dict[tuple[str, MetricDef], MetricColumn] = {}
+        self._extra: Mapping[str, MetricDef] = {}
+
+    def __getitem__(self, name: str) -> MetricColumn:
+        return self.columns[name]
+
+    def close(self) -> None:
+        """Drop the columns now: the lazy mapping refers back to this object (a cycle that would keep every column
+        of a chunk alive until the garbage collector runs)."""
+        self.columns.clear()
+        self.columns._make = None
+        self._derived.clear()
+
+    def _make(self, name: str) -> MetricColumn:
+        """A metric computed on first use: only those a round compares (and their inputs) are computed."""
+        metric = self.definitions.metrics.get(name)
+        if metric is not None and metric.derived:
+            return self._derive(name, metric, self.columns)
+        return self._base(name)
+
+    def for_round(self, extra: Mapping[str, MetricDef]) -> Mapping[str, MetricColumn]:
+        """These metrics plus a round's own derived ones (computed once per chunk for every round that has them)."""
+        if not extra:
+            return self.columns
+        return _Lazy(lambda name: self._round_metric(name, extra), self.columns)
+
+    def _round_metric(self, name: str, extra: Mapping[str, MetricDef]) -> MetricColumn:
+        if name not in extra:
+            return self.columns[name]
+        key = (name, extra[name])
+        if key not in self._derived:
+            self._derived[key] = self._derive(name, extra[name], self.for_round(extra))
+        return self._derived[key]
+
+    # --- the sheet-level metrics (compute.py SHEET_METRICS) ------------------------------------------------------
+
+    def _quantity(self, *path: str) -> np.ndarray:
+        import numpy as np
+
+        found = self.sheet.quantities.get(tuple(path))
+        return found.values if found is not None else np.full(self.sheet.rows, np.nan)
+
+    def _number(self, name: str, dimension: str, value: np.ndarray, lower: np.ndarray | None = None) -> None:
+        self.columns[name] = MetricColumn(name, "number", dimension, value=value, lower=lower)
+
+    def _base(self, name: str) -> MetricColumn:
+        import numpy as np
+
+        n = self.sheet.rows
+        if name == "tpp":
+            value, lower = self._tpp()
+            return MetricColumn(name, "number", "dimensionless", value=value, lower=lower)
+        if name == "die_area":
+            return MetricColumn(name, "number", "area", value=self._die_area())
+        if name in ("io_bandwidth", "interconnect_bandwidth"):
+            value, lower = self._io(self.definitions.host_links if name == "interconnect_bandwidth" else ())
+            return MetricColumn(name, "number", "bandwidth", value=value, lower=lower)
+        plain = {
+            "transistors": (("transistors",), "dimensionless"),
+            "memory_bandwidth": (("memory", "bandwidth"), "bandwidth"),
+            "memory_capacity": (("memory", "capacity"), "capacity"),
+            "package_area": (("package_area",), "area"),
+        }
+        if name in plain:
+            path, dimension = plain[name]
+            return MetricColumn(name, "number", dimension, value=self._quantity(*path))
+        if name == "datacenter":
+            datacenter = self.sheet.coded.get(("datacenter",))
+            codes = datacenter.codes if datacenter is not None else np.full(n, -1, dtype=np.int32)
+            return MetricColumn(name, "boolean", "boolean", codes=codes, values=datacenter.values if datacenter else [])
+        if name == "kind":
+            kind = self.sheet.coded.get(("kind",))
+            if kind is None:
+                return MetricColumn(name, "text", "text", codes=np.zeros(n, dtype=np.int32), values=["accelerator"])
+            values = list(kind.values) + ["accelerator"]  # the model's default kind
+            codes = np.where(kind.codes >= 0, kind.codes, len(values) - 1).astype(np.int32)
+            return MetricColumn(name, "text", "text", codes=codes, values=values)
+        if name in ("vendor", "name"):
+            coded = self.sheet.coded.get((name,))
+            if coded is None:
+                coded = Coded(np.full(n, -1, dtype=np.int32), [])
+            return MetricColumn(name, "text", "text", codes=coded.codes, values=coded.values)
+        raise KeyError(name)
+
+    def _tpp(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """compute._tpp over the rows: (value, lower bound). Written for the common case (every listed rate a usual
+        matrix rate, no published TPP needed): the other branches cost only where some row takes them."""
+        import numpy as np
+
+        n = self.sheet.rows
+        definitions = self.definitions
+        usual = definitions.tpp_usually_from
+        best: np.ndarray | None = None
+        has_entry = np.zeros(n, dtype=bool)
+        has_usual = np.zeros(n, dtype=bool)
+        unusual = False  # some column lists a rate that is neither usual nor of 16 bits or fewer
+        for op in self.sheet.throughput_ops():
+            rate = self.sheet.quantities[("throughput", op)]
+            bits = definitions.bit_lengths[op]  # rows that give their own bit length are read by the scalar path
+            product = rate.values * bits
+            sparse = self.sheet.coded.get(("throughput", op, "sparse"))
+            if sparse is not None:
+                flags = np.array([bool(v) for v in sparse.values] + [False], dtype=bool)[sparse.codes]
+                if flags.any():
+                    product[flags] *= float(definitions.sparse_factor)
+            best = product if best is None else np.fmax(best, product, out=best)
+            has_entry |= rate.present
+            if op in usual or bits <= 16:
+                has_usual |= rate.present
+            else:
+                unusual = True
+        value = best if best is not None else np.full(n, np.nan)
+        published_column = self.sheet.quantities.get(("tpp",))
+        published = published_column.values if published_column is not None else None
+        if published is not None:
+            none = ~has_entry
+            value[none] = published[none]  # no throughput listed: the published TPP, if any
+        if not (unusual and usual):
+            return value, None
+        incomplete = has_entry & ~has_usual
+        kind = self.sheet.coded.get(("kind",))
+        if kind is not None:
+            incomplete &= ~np.array([v == "memory" for v in kind.values] + [False], dtype=bool)[kind.codes]
+        if not incomplete.any():
+            return value, None
+        derived = value.copy()
+        lower = np.full(n, np.nan)
+        if published is not None:
+            with_published = incomplete & ~np.isnan(published)
+            value[with_published] = np.fmax(published, derived)[with_published]
+            bounded = incomplete & np.isnan(published)
+        else:
+            bounded = incomplete
+        value[bounded] = np.nan
+        lower[bounded] = derived[bounded]
+        return value, lower
+
+    def _die_area(self) -> np.ndarray:
+        import numpy as np
+
+        area = self._quantity("die_area")
+        dies = self.sheet.coded.get(("dies",))
+        if dies is None:
+            return area
+        # each distinct dies cell was read by the model (a probe sheet); compute.py sums its non-planar dies
+        totals = [_die_area(spec).value for spec in dies.values]
+        per_value = np.array([float(t) if t is not None else np.nan for t in totals] + [np.nan])
+        return np.where(dies.present, per_value[dies.codes], area)
+
+    def _io(self, exclude: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+        """compute._io: the sum of the links (less the excluded ones); an unknown link leaves a lower bound."""
+        import numpy as np
+
+        n = self.sheet.rows
+        links = self.sheet.links()
+        given = np.zeros(n, dtype=bool)
+        total = np.zeros(n)
+        unknown = np.zeros(n, dtype=bool)
+        for link in links:
+            rate = self.sheet.quantities[("io", link)]
+            given |= rate.present
+            if link in exclude:
+                continue
+            total += np.where(np.isnan(rate.values), 0.0, rate.values)
+            if rate.unknown is not None:
+                unknown |= rate.unknown
+        value = np.where(given & ~unknown, total, np.nan)
+        if not unknown.any():
+            return value, None
+        return value, np.where(given & unknown, total, np.nan)
+
+    # --- derived metrics (compute._derive) -----------------------------------------------------------------------
+
+    def _derive(self, name: str, metric: MetricDef, columns: Mapping[str, MetricColumn]) -> MetricColumn:
+        import numpy as np
+
+        operands = [columns[o] for o in metric.operands]
+        n = self.sheet.rows
+        if metric.divide is not None:
+            top, bottom = operands
+            assert top.value is not None and bottom.value is not None
+            divisor = np.where(bottom.value > 0, bottom.value, np.nan)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                value = top.value / divisor
+                lower = None
+                if top.lower is not None:
+                    lower = np.where(np.isnan(top.value), top.lower / divisor, np.nan)
+            return MetricColumn(name, "number", metric.dimension, value=value, lower=lower)
+        known = np.ones(n, dtype=bool)
+        total = np.zeros(n)
+        bound = np.zeros(n)
+        for operand in operands:
+            assert operand.value is not None
+            present = ~np.isnan(operand.value)
+            known &= present
+            total += np.where(present, operand.value, 0.0)
+            if operand.lower is not None:
+                bound += np.where(~present & ~np.isnan(operand.lower), operand.lower, 0.0)
+        # compute._derive: a sum not fully known keeps its known part (and the operands' lower bounds) as a bound
+        return MetricColumn(
+            name,
+            "number",
+            metric.dimension,
+            value=np.where(known, total, np.nan),
+            lower=np.where(known, np.nan, total + bound),
+        )
+
+
+class _Lazy(dict[str, MetricColumn]):
+    """Metrics by name, each computed on first lookup (then kept); `fallback` answers names it does not make."""
+
+    def __init__(self, make: Any, fallback: Mapping[str, MetricColumn] | None = None) -> None:
+        super().__init__()
+        self._make = make
+        self._fallback = fallback
+
+    def __missing__(self, name: str) -> MetricColumn:
+        value = self._make(name)
+        self[name] = value
+        return value
+
+
+def base_inputs(name: str, metric_defs: Mapping[str, MetricDef]) -> list[str]:
+    """The sheet-level metrics a metric rests on (ChipMetrics.base_inputs, which reads only the definitions)."""
+    return ChipMetrics({}).base_inputs(name, metric_defs)
+
+
+def _reads(metric: str, path: tuple[str, ...]) -> bool:
+    """Whether compute_metrics reads the sheet field at `path` for the sheet-level metric (compute.py)."""
+    if metric == "tpp":
+        return path[0] == "throughput" or path in (("tpp",), ("kind",))
+    if metric == "die_area":
+        return path in (("die_area",), ("dies",))
+    if metric in ("io_bandwidth", "interconnect_bandwidth"):
+        return path[0] == "io"
+    if metric == "memory_bandwidth":
+        return path == ("memory", "bandwidth")
+    if metric == "memory_capacity":
+        return path == ("memory", "capacity")
+    return path == (metric,)
+
+
+def input_columns(metrics: Iterable[str], sheet: SheetColumns, metric_defs: Mapping[str, MetricDef]) -> list[int]:
+    """The sheet's columns the metrics are computed from (what the exact re-reading of a near row reads)."""
+    bases = {b for m in metrics for b in base_inputs(m, metric_defs)}
+    return [i for i, column in enumerate(sheet.columns) if any(_reads(b, column.path) for b in bases)]

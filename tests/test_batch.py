@@ -1,0 +1,388 @@
+"""Batch evaluation (issue 12): one result row per input row and round, the same answers as single evaluation.
+
+The columnar path computes metrics in float64 and decides each distinct pattern once; these tests hold it to the
+single-chip path (Engine.classify / classify_as_of) row for row, on random rows dense in values exactly on a line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import pickle
+import subprocess
+import sys
+import threading
+from datetime import date
+from fractions import Fraction
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from exportctl import Engine, Status
+from exportctl.cli import main
+from exportctl.core.errors import InputError
+from exportctl.sheets.table import parse_header, row_mapping, spec_row
+
+from tests.conftest import CATALOG, ROOT, durable_available, shipped_engine
+from tests.synthetic import DENSITY_LINES, catalog, typed_catalog
+
+DAY = date(2026, 1, 1)
+BACKENDS = [
+    "python",
+    pytest.param(
+        "durable-rules", marks=pytest.mark.skipif(not durable_available(), reason="durable-rules is not installed")
+    ),
+]
+
+
+def sheets_of(engine: Engine, table: pa.Table) -> list:
+    """Each row of a table read as a sheet by the scalar path (None: the row is invalid)."""
+    columns = [parse_header(h) for h in table.column_names]
+    plain = pa.table(
+        [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in table.columns], names=table.column_names
+    )
+    out = []
+    for cells in plain.to_pylist():
+        try:
+            out.append(engine.parse_chip(row_mapping(zip(columns, cells.values(), strict=True), "<row>")))
+        except InputError:
+            out.append(None)
+    return out
+
+
+def single_rows(engine: Engine, table: pa.Table, rounds: list[str] | None = None, as_of: bool = False, sheets=None):
+    """What single evaluation (classify, or classify_as_of) says for each row of a table, as the fields of a batch
+    row; an invalid row gives None."""
+    out = []
+    for spec in sheets if sheets is not None else sheets_of(engine, table):
+        if spec is None:
+            out.append(None)
+            continue
+        if as_of:
+            data = engine.classify_as_of(spec, DAY, rounds).to_dict()
+            out.append([(data["status"], data["classification"], data["license_exception"], data["license_review"])])
+            continue
+        rows = []
+        for result in engine.classify(spec, rounds, DAY):
+            program = engine.rules[result.round]
+            decisive = result.basis.verdict.decisive
+            clauses = ";".join(dict.fromkeys(o for o, i in program.owners if (o, i) in decisive))
+            rows.append(
+                (
+                    result.round,
+                    str(result.status),
+                    result.classification,
+                    result.license_exception,
+                    result.license_review,
+                    ";".join(result.missing),
+                    clauses,
+                )
+            )
+        out.append(rows)
+    return out
+
+
+def batch_rows(out: pa.Table, as_of: bool = False):
+    """The batch output grouped by input row, in the same fields (None for an error row)."""
+    grouped: dict[int, list] = {}
+    order: list[int] = []
+    plain = pa.table(
+        [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in out.columns], names=out.column_names
+    )
+    for row in plain.to_pylist():
+        if row["row"] not in grouped:
+            order.append(row["row"])
+            grouped[row["row"]] = []
+        if row["error"] is not None:
+            grouped[row["row"]] = None
+            continue
+        if as_of:
+            fields = (row["status"], row["classification"], row["license_exception"], row["license_review"])
+        else:
+            fields = (
+                row["round"],
+                row["status"],
+                row["classification"],
+                row["license_exception"],
+                row["license_review"],
+                row["missing"],
+                row["decisive"],
+            )
+        grouped[row["row"]].append(fields)
+    return [grouped[r] for r in order]
+
+
+def assert_agree(single, batch):
+    assert len(single) == len(batch)
+    wrong = [(i + 1, s, b) for i, (s, b) in enumerate(zip(single, batch, strict=True)) if s != b]
+    assert wrong == [], f"{len(wrong)} rows differ, e.g. row {wrong[0][0]}: single {wrong[0][1]}, batch {wrong[0][2]}"
+
+
+# --- agreement with single evaluation ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def random_rows():
+    """100,000 rows, a third of them with figures on (or a hair off) a line, some invalid; read once as sheets."""
+    table = catalog(100_000, seed=12, dictionary=False, boundary=0.35, bad=0.0005)
+    return table, sheets_of(shipped_engine(), table)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_batch_and_single_evaluation_agree_on_100000_random_rows_dense_in_exact_boundary_values(backend, random_rows):
+    table, sheets = random_rows
+    engine = Engine.from_ruleset(shipped_engine().rules, backend)
+    out = engine.evaluate_table(table, as_of=DAY)
+    single = single_rows(engine, table, sheets=sheets)
+    assert sum(s is None for s in single) > 10  # some rows are invalid: they come back as error rows
+    assert_agree(single, batch_rows(out))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_typed_columns_in_memory_agree_with_single_evaluation_and_float64_alone_would_not(backend):
+    engine = Engine.from_ruleset(shipped_engine().rules, backend)
+    table = typed_catalog(20_000, seed=3, boundary=0.2)
+    out = engine.evaluate_table(table, ["us-2023-10"], DAY)
+    assert_agree(single_rows(engine, table, ["us-2023-10"]), batch_rows(out))
+    # float64 alone puts some of these rows on the wrong side of a density line: the exact re-reading is what
+    # makes them agree
+    rates = table.column("throughput.fp8[TOPS]").to_numpy(zero_copy_only=False)
+    dies = table.column("die_area[mm^2]").to_numpy(zero_copy_only=False)
+    wrong = 0
+    for rate, die in zip(rates, dies, strict=True):
+        if not (np.isnan(rate) or np.isnan(die)):
+            exact = Fraction(repr(float(rate))) * 8 / Fraction(repr(float(die)))
+            wrong += sum((rate * 8 / die >= float(line)) != (exact >= line) for line in DENSITY_LINES)
+    assert wrong > 0
+
+
+def test_combined_as_of_a_date_agrees_with_classify_as_of():
+    engine = shipped_engine()
+    table = catalog(5_000, seed=5, boundary=0.7)
+    out = engine.evaluate_table(table, as_of=DAY, combine=True)
+    assert set(out.column("round").to_pylist()) == {"combined"}
+    assert_agree(single_rows(engine, table, as_of=True), batch_rows(out, as_of=True))
+
+
+def test_the_shipped_catalog_gives_what_classify_gives_for_every_chip_and_round():
+    engine = shipped_engine()
+    report = engine.load_chips([CATALOG])
+    rows = [spec_row(c.spec) for c in report.chips]
+    headers = list(dict.fromkeys(h for r in rows for h in r))
+    table = pa.table({h: pa.array([r.get(h) for r in rows], pa.string()) for h in headers})
+    out = engine.evaluate_table(table, as_of=DAY, source="catalog")
+    assert_agree(single_rows(engine, table), batch_rows(out))
+    h20 = [r for r in out.to_pylist() if r["chip"] == "NVIDIA H20" and r["round"] == "us-2023-10"]
+    assert h20[0]["destinations"] == "D:1, D:4, D:5 except A:5, A:6; MO; entities headquartered in D:5, MO"
+
+
+# --- exact at the edges, unknown is not no ----------------------------------------------------------------------
+
+
+def test_a_performance_density_of_exactly_3_2_computed_in_float64_as_3_1999999999999997_is_still_3A090_b():
+    table = pa.table(
+        {
+            "name": ["edge"],
+            "vendor": ["Acme"],
+            "datacenter": [True],
+            "throughput.fp8[TOPS]": [240.2],
+            "die_area[mm^2]": [600.5],
+        }
+    )
+    assert 240.2 * 8 / 600.5 == 3.1999999999999997  # what float64 alone decides on
+    (row,) = shipped_engine().evaluate_table(table, ["us-2023-10"], DAY).to_pylist()
+    assert (row["status"], row["classification"], row["license_exception"]) == ("controlled", "3A090.b", "NAC/ACA")
+
+
+def test_a_missing_figure_gives_indeterminate_naming_it_and_a_lower_bound_still_decides():
+    table = pa.table(
+        {
+            "name": ["no die", "big, no die", "links unknown"],
+            "vendor": ["Acme", "Acme", "Intel"],
+            "datacenter": ["true"] * 3,
+            "throughput.fp8": ["375 TOPS", "750 TOPS", "375 TOPS"],
+            "io.nvlink": [None, None, "unknown"],
+            "io.pcie": [None, None, "700 GB/s"],
+            "memory.bandwidth": [None, None, "1000 GB/s"],
+        }
+    )
+    out = shipped_engine().evaluate_table(table, ["us-2023-10", "us-2025-04"], DAY).to_pylist()
+    by = {(r["chip"], r["round"]): r for r in out}
+    assert (by["no die", "us-2023-10"]["status"], by["no die", "us-2023-10"]["missing"]) == (
+        "indeterminate",
+        "die_area",
+    )
+    assert by["big, no die", "us-2023-10"]["classification"] == "3A090.a"  # TPP 6000: decided without the die area
+    # DRAM 1000 GB/s plus at least 700 GB/s of I/O is at least 1700: controlled although one link is unknown
+    assert by["links unknown", "us-2025-04"]["status"] == "controlled"
+
+
+# --- bad input loses nothing -----------------------------------------------------------------------------------
+
+
+def test_a_bad_row_in_a_million_row_parquet_file_is_one_error_row_and_the_other_999999_are_evaluated(tmp_path, capsys):
+    table = typed_catalog(1_000_000, seed=9)
+    areas = table.column("die_area[mm^2]").to_numpy(zero_copy_only=False).copy()
+    areas[499_999] = -5.0
+    table = table.set_column(table.schema.get_field_index("die_area[mm^2]"), "die_area[mm^2]", pa.array(areas))
+    path = tmp_path / "million.parquet"
+    pq.write_table(table, path, row_group_size=200_000)
+    out = tmp_path / "results.parquet"
+    assert main(["batch", str(path), "--round", "us-2023-10", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {path}: row 500000: die_area[mm^2]: must not be negative: '-5.0 mm^2'" in err
+    assert "1000000 rows read from 1 files: 999999 evaluated, 999999 results, 1 errors" in err
+    results = pq.read_table(out, columns=["row", "status", "error"])
+    assert results.num_rows == 1_000_000
+    errors = results.filter(pc.is_valid(results.column("error"))).to_pylist()
+    assert errors == [{"row": 500_000, "status": None, "error": "die_area[mm^2]: must not be negative: '-5.0 mm^2'"}]
+    assert results.column("row").to_pylist()[499_998:500_001] == [499_999, 500_000, 500_001]
+
+
+def test_a_bad_row_names_file_row_and_column_with_the_message_a_yaml_sheet_gets(tmp_path):
+    (tmp_path / "sheet.yaml").write_text("name: X\nvendor: Y\nmemory:\n  bandwidth: 4 THz\n")
+    yaml_error = Engine(backend="python").load_chips([tmp_path / "sheet.yaml"]).errors[0]
+    table = pa.table({"name": ["ok", "X"], "vendor": ["Y", "Y"], "memory.bandwidth": ["4 TB/s", "4 THz"]})
+    out = shipped_engine().evaluate_table(table, ["us-2023-10"], DAY, source="parts.csv").to_pylist()
+    assert [r["status"] for r in out] == ["indeterminate", None]
+    assert (out[1]["source"], out[1]["row"], out[1]["chip"]) == ("parts.csv", 2, "X")
+    assert out[1]["error"] == f"memory.bandwidth: {yaml_error.message}"
+
+
+def test_a_column_the_layout_does_not_know_refuses_only_the_rows_that_fill_it_with_a_did_you_mean():
+    table = pa.table({"name": ["a", "b"], "vendor": ["v", "v"], "memory.bandwith": [None, "4 TB/s"]})
+    out = shipped_engine().evaluate_table(table, ["us-2023-10"], DAY).to_pylist()
+    assert out[0]["error"] is None
+    assert out[1]["error"] == "memory.bandwith: unknown field 'bandwith'; did you mean 'bandwidth'?"
+
+
+# --- formats and the command line --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".jsonl", ".xlsx"])
+def test_the_shipped_catalog_as_one_table_gives_the_same_results_as_its_yaml_sheets(tmp_path, suffix):
+    table = tmp_path / f"catalog{suffix}"
+    assert main(["convert", str(CATALOG), "--out", str(table)]) == 0
+    from_yaml, from_table = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert main(["batch", str(CATALOG), "--as-of", "2026-01-01", "--out", str(from_yaml)]) == 0
+    assert main(["batch", str(table), "--as-of", "2026-01-01", "--out", str(from_table)]) == 0
+
+    def drop_source(text: str) -> list[list[str]]:  # (a YAML file's row is 1: each sheet is its own file)
+        return [row[2:] for row in csv.reader(io.StringIO(text))]
+
+    rows = drop_source(from_yaml.read_text())
+    assert len(rows) == 61  # a header and one combined row per chip
+    assert rows == drop_source(from_table.read_text())
+
+
+def test_every_output_format_holds_the_same_rows_and_stays_safe_for_spreadsheets_and_line_readers(tmp_path):
+    table = pa.table({"name": ["=HYPERLINK(1)", "line\u2028separator"], "vendor": ["v", "v"], "tpp": ["6000", "10"]})
+    path = tmp_path / "in.parquet"
+    pq.write_table(table, path)
+    for suffix in (".csv", ".jsonl", ".parquet"):
+        assert main(["batch", str(path), "--round", "us-2023-10", "--out", str(tmp_path / f"out{suffix}")]) == 0
+    csv_text = (tmp_path / "out.csv").read_text()
+    assert '"\'=HYPERLINK(1)"' in csv_text
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").split("\n")
+    assert len(lines) == 3 and "\\u2028" in lines[1]
+    assert [json.loads(line)["status"] for line in lines[:2]] == ["controlled", "not-controlled"]
+    assert pq.read_table(tmp_path / "out.parquet").column("chip").to_pylist() == table.column("name").to_pylist()
+
+
+def test_a_malformed_csv_line_is_an_error_row_and_the_rows_around_it_are_evaluated(tmp_path, capsys):
+    path = tmp_path / "parts.csv"
+    path.write_text("name,vendor,tpp\nA,Acme,6000\nB,Acme,10,extra\nC,Acme,100\n")
+    out = tmp_path / "out.csv"
+    assert main(["batch", str(path), "--round", "us-2023-10", "--out", str(out)]) == 2
+    rows = pacsv.read_csv(out, convert_options=pacsv.ConvertOptions(strings_can_be_null=True)).to_pylist()
+    assert [(r["row"], r["chip"], r["status"]) for r in rows] == [
+        (1, "A", "controlled"),
+        (2, None, None),
+        (3, "C", "not-controlled"),
+    ]
+    assert rows[1]["error"] == "expected 3 cells, got 4"
+    assert "3 rows read from 1 files: 2 evaluated, 2 results, 1 errors" in capsys.readouterr().err
+
+
+def test_explanations_are_added_on_request_per_distinct_pattern():
+    table = pa.table({"name": ["a", "b"], "vendor": ["v", "v"], "tpp": ["6000", "7000"], "datacenter": ["true"] * 2})
+    rows = shipped_engine().evaluate_table(table, ["us-2023-10"], DAY, explain=True).to_pylist()
+    assert rows[0]["explanation"] == rows[1]["explanation"]
+    assert rows[0]["explanation"].startswith("controlled (3A090.a): ")
+    assert "[3A090.a.1] tpp >= 4800: holds" in rows[0]["explanation"]
+
+
+def test_nested_json_lines_read_like_the_yaml_structure(tmp_path):
+    path = tmp_path / "chips.jsonl"
+    line = {"name": "J", "vendor": "V", "datacenter": True, "throughput": {"fp8": "600 TOPS"}, "die_area": "814 mm^2"}
+    path.write_text(json.dumps(line) + "\nnot json\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(path), "--round", "us-2023-10", "--out", str(out)]) == 2
+    first, second = (json.loads(x) for x in out.read_text().splitlines())
+    assert (first["chip"], first["classification"]) == ("J", "3A090.a")
+    assert (second["row"], second["error"].split(":")[0]) == (2, "not a JSON object")
+
+
+# --- the library: pandas, Dask, threads, pickling ---------------------------------------------------------------------
+
+
+def test_evaluate_frame_is_pandas_in_pandas_out_with_the_frames_index_as_row():
+    frame = typed_catalog(500, seed=4).to_pandas()
+    frame.index = frame.index + 1000
+    out = shipped_engine().evaluate_frame(frame, ["us-2023-10"], DAY)
+    assert len(out) == 500 and out["row"].tolist() == list(range(1000, 1500))
+    assert set(out["status"]) <= {str(s) for s in Status}
+    assert shipped_engine().evaluate_frame(frame.iloc[:0], ["us-2023-10"], DAY).columns.tolist() == out.columns.tolist()
+
+
+def test_an_engine_pickles_and_evaluates_alike_in_threads():
+    engine = Engine.from_ruleset(shipped_engine().rules, "python")
+    table = typed_catalog(2_000, seed=6)
+    expected = engine.evaluate_table(table, as_of=DAY).to_pylist()
+    assert pickle.loads(pickle.dumps(engine)).evaluate_table(table, as_of=DAY).to_pylist() == expected
+    found: list = []
+    threads = [threading.Thread(target=lambda: found.append(engine.evaluate_table(table, as_of=DAY))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(t.to_pylist() == expected for t in found) and len(found) == 4
+
+
+def test_dask_map_partitions_on_a_local_cluster_of_two_workers_gives_the_same_rows():
+    dd = pytest.importorskip("dask.dataframe")
+    distributed = pytest.importorskip("distributed")
+    frame = typed_catalog(20_000, seed=8).to_pandas()  # its index numbers the rows across partitions
+    engine = Engine.from_ruleset(shipped_engine().rules, "python")
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster, timeout="60s") as client,
+    ):
+        frames = dd.from_pandas(frame, npartitions=4)
+        meta = engine.evaluate_frame(frame.iloc[:0], as_of=DAY)
+        found = frames.map_partitions(engine.evaluate_frame, as_of=DAY, meta=meta).compute(timeout=120)
+        assert len(client.scheduler_info()["workers"]) == 2
+    expected = engine.evaluate_frame(frame, as_of=DAY)
+    key = ["row", "round"]
+    found = found.sort_values(key).reset_index(drop=True)
+    expected = expected.sort_values(key).reset_index(drop=True)
+    assert found[["round", "status", "classification", "missing"]].equals(
+        expected[["round", "status", "classification", "missing"]]
+    )
+
+
+def test_version_and_classify_do_not_import_numpy_or_pyarrow():
+    code = (
+        "import sys; from exportctl.cli import main; main(['--version']); "
+        f"main(['classify', r'{ROOT / 'chips' / 'nvidia' / 'h20.yaml'}', '--format', 'json']); "
+        "print(sorted({'numpy', 'pyarrow', 'pandas'} & set(sys.modules)))"
+    )
+    # (a cold cache folder has pint compute unit factors, and pint imports numpy: the second start is the one
+    # that counts, as for every start-up figure)
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
