@@ -240,7 +240,7 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             progress.stop()
     tally = evaluator.counts
     shown = 0
-    for table in _error_rows(args.out, writer.format):
+    for table in _error_rows(args.out, writer.format) if tally.errors else ():
         for source, row, message in table:
             if shown < 20:
                 where = f"{source}: row {row}" if row is not None else source

@@ -308,6 +308,14 @@ def test_a_malformed_csv_line_is_an_error_row_and_the_rows_around_it_are_evaluat
     assert "3 rows read from 1 files: 2 evaluated, 2 results, 1 errors" in capsys.readouterr().err
 
 
+def test_a_csv_saved_by_a_spreadsheet_with_a_byte_order_mark_reads_its_first_column(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xef\xbb\xbfname,vendor,tpp\nA,Acme,6000\n")
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(path), "--round", "us-2023-10", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["chip"] == "A"
+
+
 def test_explanations_are_added_on_request_per_distinct_pattern():
     table = pa.table({"name": ["a", "b"], "vendor": ["v", "v"], "tpp": ["6000", "7000"], "datacenter": ["true"] * 2})
     rows = shipped_engine().evaluate_table(table, ["us-2023-10"], DAY, explain=True).to_pylist()

@@ -491,7 +491,7 @@ def _csv_chunks(path: Path, source: str, chunk_rows: int) -> Iterator[Chunk]:
     import pyarrow.csv as pacsv
 
     _check_regular(path)
-    with open(path, encoding="utf-8", newline="") as handle:
+    with open(path, encoding="utf-8-sig", newline="") as handle:  # (a spreadsheet's export may start with a BOM)
         try:
             header = next(csv.reader(handle), None)
         except (UnicodeDecodeError, csv.Error) as exc:
