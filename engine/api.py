@@ -37,14 +37,14 @@ from .sheets.load import LoadedChip, LoadReport
 from .sheets.model import ChipSpec
 
 if TYPE_CHECKING:
-    from .analysis.diff import Diff
-    from .analysis.headroom import Headroom
-    from .analysis.sweep import Range, Sweep
-    from .rules.overlay import Overlay, RoundEdit
     import pandas as pd
     import pyarrow as pa
 
+    from .analysis.diff import Diff
+    from .analysis.headroom import Headroom
+    from .analysis.sweep import Range, Sweep
     from .batch.run import Evaluator
+    from .rules.overlay import Overlay, RoundEdit
     from .sheets.table import ReadCounts
 
 ChipLike = ChipSpec | LoadedChip | Mapping[str, Any] | str | Path

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from ..conditions.compare import line_text
 from ..core.logic import Status, Tri
 from ..decision.verdict import Verdict
 from ..results.combine import combine
@@ -22,6 +23,7 @@ ROUND_COLUMNS = (
     "classification",
     "license_exception",
     "license_review",
+    "undetermined",
     "decisive",
     "missing",
     "destinations",
@@ -30,20 +32,8 @@ LIST_SEPARATOR = ";"
 
 
 def destinations_text(destinations: Destinations) -> str:
-    """A round's destinations in a line: `D:1, D:4, D:5 except A:5, A:6; MO; entities headquartered in D:5, MO`."""
-    parts = []
-    if destinations.worldwide:
-        parts.append("worldwide")
-    if destinations.country_groups:
-        groups = ", ".join(destinations.country_groups)
-        if destinations.except_groups:
-            groups += " except " + ", ".join(destinations.except_groups)
-        parts.append(groups)
-    if destinations.countries:
-        parts.append(", ".join(destinations.countries))
-    if destinations.headquartered_in:
-        parts.append("entities headquartered in " + ", ".join(destinations.headquartered_in))
-    return "; ".join(parts)
+    """A round's destinations in a line, as every output shows them (Destinations.summary)."""
+    return destinations.summary()
 
 
 def decisive_clauses(program: Program, verdict: Verdict) -> list[str]:
@@ -59,6 +49,8 @@ def pattern_row(program: Program, verdict: Verdict, missing: list[str]) -> dict[
         "classification": verdict.classification,
         "license_exception": verdict.license_exception,
         "license_review": verdict.license_review,
+        # outcomes an unknown figure leaves open: None above is then "undetermined", not "none"
+        "undetermined": LIST_SEPARATOR.join(verdict.undetermined),
         "decisive": LIST_SEPARATOR.join(decisive_clauses(program, verdict)),
         "missing": LIST_SEPARATOR.join(missing),
         "destinations": destinations_text(program.round.destinations),
@@ -69,13 +61,13 @@ _HEADS = {Status.NOT_CONTROLLED: "not controlled", Status.INDETERMINATE: "indete
 _HOLDS = {Tri.T: "holds", Tri.F: "fails", Tri.U: "unknown"}
 
 
-def explanation(program: Program, verdict: Verdict, found: tuple[Tri, ...]) -> str:
+def explanation(program: Program, verdict: Verdict, found: tuple[Tri, ...], on: date | None = None) -> str:
     """The status and every decisive comparison with its outcome, for a pattern (the values are the row's own)."""
     head = _HEADS.get(verdict.status) or (
         f"controlled ({verdict.classification})" if verdict.classification else "controlled"
     )
     shown = [
-        f"[{owner}] {program.comparisons[index].key}: {_HOLDS[found[index]]}"
+        f"[{owner}] {line_text(program.comparisons[index], on)}: {_HOLDS[found[index]]}"
         for owner, index in program.owners
         if (owner, index) in verdict.decisive
     ]
@@ -100,6 +92,8 @@ def round_result(program: Program, verdict: Verdict, missing: list[str], on: dat
         provenance=rule.provenance,
         title=rule.title,
         as_of=on,
+        destinations=rule.destinations,
+        undetermined=verdict.undetermined,
     )
 
 
@@ -115,6 +109,7 @@ def combined_row(results: list[Result], rows: list[dict[str, Any]], on: date) ->
         "classification": lead.classification if lead else None,
         "license_exception": lead.license_exception if lead else None,
         "license_review": combined.license_review,
+        "undetermined": LIST_SEPARATOR.join(combined.undetermined),
         "decisive": " | ".join(f"{row['round']}: {row['decisive']}" for row in deciding if row["decisive"]),
         "missing": LIST_SEPARATOR.join(missing),
         "destinations": " | ".join(f"{row['round']}: {row['destinations']}" for row in deciding),

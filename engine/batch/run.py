@@ -29,6 +29,7 @@ from ..conditions.columns import (
 )
 from ..core.errors import InputError
 from ..core.logic import Tri
+from ..decision.presume import presume
 from ..decision.verdict import Verdict
 from ..metrics.columns import MetricColumns, base_inputs, input_columns
 from ..metrics.compute import ChipMetrics, compute_metrics
@@ -372,6 +373,7 @@ class Evaluator:
     def _slot(self, state: _Round, found: tuple[Tri, ...]) -> int:
         """Decide a pattern once (the Engine's memo, and its backend on a miss)."""
         program = state.program
+        found, _ = presume(program, found, self.on)  # what the rule text itself settles, as for one chip
         verdict = self.memo.verdict(program, found)
         candidates: list[int] = []
         for _, i in sorted(verdict.decisive):  # the order results/classify.py names missing figures in
@@ -392,7 +394,7 @@ class Evaluator:
         missing = [state.bases[b] for b in slot.candidates if (key >> b) & 1]
         row = pattern_row(state.program, slot.verdict, missing)
         if self.explain:
-            row["explanation"] = explanation(state.program, slot.verdict, slot.found)
+            row["explanation"] = explanation(state.program, slot.verdict, slot.found, self.on)
         self.kinds.append(row)
         self._results.append(round_result(state.program, slot.verdict, missing, self.on))
         state.kinds[key] = len(self.kinds) - 1
@@ -505,7 +507,7 @@ class Evaluator:
 
     def column_names(self) -> list[str]:
         names = ["source", "row", "chip", "round", "as_of", "status", "classification", "license_exception"]
-        names += ["license_review", "decisive", "missing", "destinations"]
+        names += ["license_review", "undetermined", "decisive", "missing", "destinations"]
         if self.combined:
             names.append("deciding_rounds")
         if self.explain:

@@ -117,6 +117,15 @@ class ComparisonColumns:
                     out[bounded & lower_holds] = 1
                 else:
                     out[bounded & ~lower_holds] = 0
+            upper = metric.upper
+            if upper is not None and comparison.op in (">=", ">", "<", "<="):
+                capped = unknown & ~np.isnan(upper)
+                self._mark_near(comparison.metric, upper, t, ~capped)
+                upper_holds = _op(comparison.op, upper, t)
+                if comparison.op in ("<", "<="):
+                    out[capped & upper_holds] = 1
+                else:
+                    out[capped & ~upper_holds] = 0
         return out
 
     def _mark_near(self, metric: str, value: np.ndarray, t: float, ignore: np.ndarray) -> None:

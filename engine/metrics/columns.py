@@ -34,6 +34,7 @@ class MetricColumn:
     dimension: str
     value: np.ndarray | None = None
     lower: np.ndarray | None = None
+    upper: np.ndarray | None = None  # NaN where no upper bound (a density over dies of unknown area)
     codes: np.ndarray | None = None
     values: list[Any] | None = None
 
@@ -118,7 +119,21 @@ class MetricColumns:
             value, lower = self._tpp()
             return MetricColumn(name, "number", "dimensionless", value=value, lower=lower)
         if name == "die_area":
-            return MetricColumn(name, "number", "area", value=self._die_area())
+            value, lower = self._die_area()
+            return MetricColumn(name, "number", "area", value=value, lower=lower)
+        if name == "release_year":
+            released = self.sheet.coded.get(("released",))
+            if released is None:
+                return MetricColumn(name, "number", "dimensionless", value=np.full(n, np.nan))
+            years = [float(v.year if hasattr(v, "year") else v) if v is not None else np.nan for v in released.values]
+            return MetricColumn(
+                name, "number", "dimensionless", value=np.append(np.array(years, dtype=float), np.nan)[released.codes]
+            )
+        if name == "memory_type":
+            coded = self.sheet.coded.get(("memory", "type"))
+            if coded is None:
+                coded = Coded(np.full(n, -1, dtype=np.int32), [])
+            return MetricColumn(name, "text", "text", codes=coded.codes, values=coded.values)
         if name in ("io_bandwidth", "interconnect_bandwidth"):
             value, lower = self._io(self.definitions.host_links if name == "interconnect_bandwidth" else ())
             return MetricColumn(name, "number", "bandwidth", value=value, lower=lower)
@@ -131,10 +146,10 @@ class MetricColumns:
         if name in plain:
             path, dimension = plain[name]
             return MetricColumn(name, "number", dimension, value=self._quantity(*path))
-        if name == "datacenter":
-            datacenter = self.sheet.coded.get(("datacenter",))
-            codes = datacenter.codes if datacenter is not None else np.full(n, -1, dtype=np.int32)
-            return MetricColumn(name, "boolean", "boolean", codes=codes, values=datacenter.values if datacenter else [])
+        if name in ("datacenter", "commercially_available_us"):
+            flag = self.sheet.coded.get((name,))
+            codes = flag.codes if flag is not None else np.full(n, -1, dtype=np.int32)
+            return MetricColumn(name, "boolean", "boolean", codes=codes, values=flag.values if flag else [])
         if name == "kind":
             kind = self.sheet.coded.get(("kind",))
             if kind is None:
@@ -202,17 +217,22 @@ class MetricColumns:
         lower[bounded] = derived[bounded]
         return value, lower
 
-    def _die_area(self) -> np.ndarray:
+    def _die_area(self) -> tuple[np.ndarray, np.ndarray | None]:
         import numpy as np
 
         area = self._quantity("die_area")
         dies = self.sheet.coded.get(("dies",))
         if dies is None:
-            return area
-        # each distinct dies cell was read by the model (a probe sheet); compute.py sums its non-planar dies
-        totals = [_die_area(spec).value for spec in dies.values]
-        per_value = np.array([float(t) if t is not None else np.nan for t in totals] + [np.nan])
-        return np.where(dies.present, per_value[dies.codes], area)
+            return area, None
+        # each distinct dies cell was read by the model (a probe sheet); compute.py sums its non-planar dies, and a
+        # die of unknown area leaves the known ones as a lower bound
+        found = [_die_area(spec) for spec in dies.values]
+        per_value = np.array([float(f.value) if f.value is not None else np.nan for f in found] + [np.nan])
+        per_lower = np.array([float(f.lower) if f.lower is not None else np.nan for f in found] + [np.nan])
+        value = np.where(dies.present, per_value[dies.codes], area)
+        if np.isnan(per_lower).all():
+            return value, None
+        return value, np.where(dies.present, per_lower[dies.codes], np.nan)
 
     def _io(self, exclude: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None]:
         """compute._io: the sum of the links (less the excluded ones); an unknown link leaves a lower bound."""
@@ -252,7 +272,12 @@ class MetricColumns:
                 lower = None
                 if top.lower is not None:
                     lower = np.where(np.isnan(top.value), top.lower / divisor, np.nan)
-            return MetricColumn(name, "number", metric.dimension, value=value, lower=lower)
+                upper = None
+                if bottom.lower is not None:
+                    # compute._derive: a known value over a divisor known only from below is known from above
+                    low = np.where(np.isnan(bottom.value) & (bottom.lower > 0), bottom.lower, np.nan)
+                    upper = top.value / low
+            return MetricColumn(name, "number", metric.dimension, value=value, lower=lower, upper=upper)
         known = np.ones(n, dtype=bool)
         total = np.zeros(n)
         bound = np.zeros(n)
@@ -304,6 +329,10 @@ def _reads(metric: str, path: tuple[str, ...]) -> bool:
         return path == ("memory", "bandwidth")
     if metric == "memory_capacity":
         return path == ("memory", "capacity")
+    if metric == "memory_type":
+        return path == ("memory", "type")
+    if metric == "release_year":
+        return path == ("released",)
     return path == (metric,)
 
 

@@ -72,6 +72,7 @@ _ORDER = [
     "kind",
     "released",
     "datacenter",
+    "commercially_available_us",
     "throughput",
     "die_area",
     "dies",
@@ -116,7 +117,7 @@ def column_kind(path: tuple[str, ...]) -> str:
         return "json"
     if path == ("released",):
         return "released"
-    if path == ("datacenter",):
+    if path in (("datacenter",), ("commercially_available_us",)):
         return "boolean"
     if len(path) >= 2 and path[0] == "throughput":
         if len(path) == 2 or (len(path) == 3 and path[2] == "rate"):
@@ -314,6 +315,10 @@ def spec_row(spec: ChipSpec) -> dict[str, str]:
             for link, rate in value.items():
                 row[f"io.{link}"] = rate
         elif key in ("dies", "sources"):
+            if key == "dies" and spec.dies:
+                # a die of unknown area is written `unknown` (exclude_none would drop the field, and the die's
+                # existence with it)
+                value = [{k: v for k, v in die.model_dump(mode="json").items() if v is not None} for die in spec.dies]
             if value:
                 row[key] = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, bool):
