@@ -25,7 +25,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+from machine import describe  # benchmarks/machine.py: a script's own folder is on sys.path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -54,22 +54,7 @@ B = ("controlled", "3A090.b")
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    )
-    load = os.getloadavg()[0]
-    return (
-        f"{os.cpu_count()} cores (nproc), {model}; Python {platform.python_version()}; numpy {np.__version__}, "
-        f"pyarrow {pa.__version__}; commit {commit.stdout.strip()}; load average {load:.2f} at start"
-    )
+    return f"{describe(ROOT)}; numpy {np.__version__}, pyarrow {pa.__version__}"
 
 
 # --- the inputs every approach reads --------------------------------------------------------------------------

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -29,29 +28,14 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+from machine import describe  # benchmarks/machine.py: a script's own folder is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    )
-    dirty = subprocess.run(
-        ["git", "-C", str(ROOT), "status", "--porcelain", "engine"], capture_output=True, text=True, check=False
-    )
-    return (
-        f"{platform.node()}: {os.cpu_count()} cores, {model}; Python {platform.python_version()}; "
-        f"commit {commit.stdout.strip()}{' (engine/ modified)' if dirty.stdout.strip() else ''}"
-    )
+    return describe(ROOT)
 
 
 def shim(engine: Path, where: Path) -> dict[str, str]:

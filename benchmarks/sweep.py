@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,28 +26,15 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
+from machine import describe  # benchmarks/machine.py: a script's own folder is on sys.path
+
 ROOT = Path(__file__).resolve().parent.parent
 LINE = 'values: {2023-11-17: "4800"}'  # us-2023-10's tpp_line in its rule file
 DAY = date(2026, 1, 1)
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    commit = subprocess.run(
-        ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    )
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (
-        f"{platform.node()}: {os.cpu_count()} cores, {model}; Python {platform.python_version()}; "
-        f"commit {commit.stdout.strip()}; load average {load:.2f} at start"
-    )
+    return describe(ROOT)
 
 
 def cpu() -> float:
