@@ -18,6 +18,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from ..conditions.columns import compare_floats
 from ..conditions.compare import truth
 from ..core.logic import Status, Tri
 from ..decision.memo import Memo
@@ -131,7 +132,7 @@ def region_map(
         threshold = threshold_on(comparison, on)
         grid = _number(values, base, comparison.metric) if comparison.kind == "number" else None
         if grid is not None and isinstance(threshold, Fraction):
-            code = np.where(_compare(comparison.op, grid, float(threshold)), _CODE[Tri.T], _CODE[Tri.F])
+            code = np.where(compare_floats(comparison.op, grid, float(threshold)), _CODE[Tri.T], _CODE[Tri.F])
             axis = _axis(comparison.metric, x, y, defs) if np.ndim(grid) else None
             if axis:
                 lines.append(Line(axis, float(threshold), f"{comparison.metric} {comparison.op} {_text(threshold)}"))
@@ -159,20 +160,6 @@ def _number(values: dict[str, Any], base: ChipMetrics, name: str) -> Any:
     if metric is None or not isinstance(metric.value, Fraction):
         return None
     return float(metric.value)
-
-
-def _compare(op: str, left: Any, right: float) -> Any:
-    if op == ">=":
-        return left >= right
-    if op == ">":
-        return left > right
-    if op == "<":
-        return left < right
-    if op == "<=":
-        return left <= right
-    if op == "==":
-        return left == right
-    return left != right
 
 
 def _axis(metric: str, x: str, y: str, defs: Any) -> str | None:

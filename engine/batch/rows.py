@@ -14,7 +14,6 @@ from ..core.logic import Status, Tri
 from ..decision.verdict import Verdict
 from ..results.combine import combine
 from ..results.result import Combined, Result
-from ..rules.model import Destinations
 from ..rules.program import Program
 
 # The columns of a result row, in order (`explanation` only with --explain; `deciding_rounds` only combined).
@@ -29,11 +28,6 @@ ROUND_COLUMNS = (
     "destinations",
 )
 LIST_SEPARATOR = ";"
-
-
-def destinations_text(destinations: Destinations) -> str:
-    """A round's destinations in a line, as every output shows them (Destinations.summary)."""
-    return destinations.summary()
 
 
 def decisive_clauses(program: Program, verdict: Verdict) -> list[str]:
@@ -53,7 +47,7 @@ def pattern_row(program: Program, verdict: Verdict, missing: list[str]) -> dict[
         "undetermined": LIST_SEPARATOR.join(verdict.undetermined),
         "decisive": LIST_SEPARATOR.join(decisive_clauses(program, verdict)),
         "missing": LIST_SEPARATOR.join(missing),
-        "destinations": destinations_text(program.round.destinations),
+        "destinations": program.round.destinations.summary(),
     }
 
 

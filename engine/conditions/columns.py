@@ -50,7 +50,8 @@ class Patterns:
         return len(self.program.comparisons)
 
 
-def _op(op: str, a: np.ndarray, t: float) -> np.ndarray:
+def compare_floats(op: str, a: np.ndarray, t: float) -> np.ndarray:
+    """The comparison in float64, element-wise (NaN compares false): the fast path's, and a plot's grid."""
     import numpy as np
 
     with np.errstate(invalid="ignore"):
@@ -103,7 +104,7 @@ class ComparisonColumns:
         assert metric.value is not None and type(threshold) is Fraction
         t = float(threshold)
         value = metric.value
-        out = _op(comparison.op, value, t).view(np.int8)  # F=0, T=1 (a fresh array: changed in place below)
+        out = compare_floats(comparison.op, value, t).view(np.int8)  # F=0, T=1 (a fresh array: changed in place below)
         self._mark_near(comparison.metric, value, t, metric.unknown)
         unknown = metric.unknown
         if unknown.any():
@@ -112,7 +113,7 @@ class ComparisonColumns:
             if lower is not None and comparison.op in (">=", ">", "<", "<="):
                 bounded = unknown & ~np.isnan(lower)
                 self._mark_near(comparison.metric, lower, t, ~bounded)
-                lower_holds = _op(comparison.op, lower, t)
+                lower_holds = compare_floats(comparison.op, lower, t)
                 if comparison.op in (">=", ">"):
                     out[bounded & lower_holds] = 1
                 else:
@@ -121,7 +122,7 @@ class ComparisonColumns:
             if upper is not None and comparison.op in (">=", ">", "<", "<="):
                 capped = unknown & ~np.isnan(upper)
                 self._mark_near(comparison.metric, upper, t, ~capped)
-                upper_holds = _op(comparison.op, upper, t)
+                upper_holds = compare_floats(comparison.op, upper, t)
                 if comparison.op in ("<", "<="):
                     out[capped & upper_holds] = 1
                 else:

@@ -160,9 +160,11 @@ def _terms(row: ResultRow) -> str:
     item = row.item
     if item.status != "controlled":
         return ""
-    exception, review = item.exception_text, item.review_text
-    parts = [f"exception: {exception.split(' (needs ')[0]}"] if exception else []
-    parts += [f"review: {review.split(' (needs ')[0]}"] if review else []  # the full policy text is in JSON/CSV
+    open_outcomes = item.undetermined
+    exception = "undetermined" if "license_exception" in open_outcomes else item.exception_text
+    review = "undetermined" if "license_review" in open_outcomes else item.review_text
+    parts = [f"exception: {exception}"] if exception else []
+    parts += [f"review: {review}"] if review else []  # the full policy text is in JSON/CSV
     return "; ".join(parts)
 
 
