@@ -64,6 +64,15 @@ class Die(_Strict):
     # `unknown`: the die exists (an I/O die, say) but no source gives its area; the applicable area is then known
     # only from below, and performance density only from above ("at most")
     area: DieArea
+
+    @model_serializer(mode="wrap")
+    def _serialize(self, handler: Any) -> Any:
+        # a die of unknown area is written `unknown`: dropping the field (exclude_none) would lose the die itself
+        out = handler(self)
+        if isinstance(out, dict) and self.area is None:
+            out["area"] = "unknown"
+        return out
+
     non_planar: bool = Field(
         True, description="made on a non-planar (FinFET/GAA) node; only those count as applicable area"
     )

@@ -315,10 +315,6 @@ def spec_row(spec: ChipSpec) -> dict[str, str]:
             for link, rate in value.items():
                 row[f"io.{link}"] = rate
         elif key in ("dies", "sources"):
-            if key == "dies" and spec.dies:
-                # a die of unknown area is written `unknown` (exclude_none would drop the field, and the die's
-                # existence with it)
-                value = [{k: v for k, v in die.model_dump(mode="json").items() if v is not None} for die in spec.dies]
             if value:
                 row[key] = json.dumps(value, ensure_ascii=False)
         elif isinstance(value, bool):
