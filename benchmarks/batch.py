@@ -378,12 +378,17 @@ def main() -> int:
     sample = min(args.sample, args.rows)
     rates: dict[str, float] = {}
 
+    from exportctl.batch.run import _cpus
+
     print("in this process, chip-round evaluations per second (wall, best of 3 for the fast ones):")
+    print(f"    (the batch path cuts a large chunk into parts, one per core: {_cpus()} here; numpy runs on one)")
     engine.evaluate_table(table.slice(0, 1000), [ROUND], DAY)  # rules loaded, verdicts of the common patterns
     seconds, out = timed(lambda: engine.evaluate_table(table, [ROUND], DAY))
     rates["batch"] = rate(
         "exportctl batch path, in-memory columns (exact)", args.rows, seconds, wrong(batch_outcomes(out), exact)
     )  # type: ignore[arg-type]
+    seconds, out = timed(lambda: engine.evaluate_table(table, [ROUND], DAY, threads=1))
+    rate("  the same on one thread", args.rows, seconds, wrong(batch_outcomes(out), exact))
     evaluator = engine.evaluator([ROUND], DAY)
     from exportctl.sheets.table import Chunk
 
@@ -438,9 +443,18 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="exportctl-batch-bench-"))
     try:
         if "cli" not in skip:
-            print("\nexportctl batch, end to end (a new process: start-up, reading, evaluating, writing; wall):")
+            print(
+                "\nexportctl batch, end to end (a new process: start-up, reading, evaluating, writing; wall, best of 3):"
+            )
             parquet = scratch / "catalog.parquet"
             pq.write_table(table, parquet, row_group_size=262_144)
+            tiny = scratch / "ten.parquet"
+            pq.write_table(table.slice(0, 10), tiny)
+            starts = [
+                run_cli(["batch", str(tiny), "--round", ROUND, "--out", str(scratch / "t.parquet")])[0]
+                for _ in range(3)
+            ]
+            print(f"  start-up (10 rows, one round: imports, rules from the cache, writing): {min(starts):.2f} s")
             sources = [("Parquet", parquet)]
             if "csv" not in skip:
                 import pyarrow.csv as pacsv
@@ -450,8 +464,9 @@ def main() -> int:
                 sources.append(("CSV", csv_path))
             for label, path in sources:
                 for rounds_args, per_row in (([], rounds), (["--round", ROUND], 1)):
-                    wall, rss, code, last = run_cli(
-                        ["batch", str(path), *rounds_args, "--out", str(scratch / "out.parquet")]
+                    wall, rss, code, last = min(  # the best of 3 (wall): the host is shared
+                        run_cli(["batch", str(path), *rounds_args, "--out", str(scratch / "out.parquet")])
+                        for _ in range(3)
                     )
                     results = args.rows * per_row
                     target = 1_000_000 if label == "Parquet" else 300_000
@@ -468,13 +483,15 @@ def main() -> int:
             print(
                 f"\n{args.big:,} rows written to Parquet in {time.perf_counter() - start:.0f} s ({big.stat().st_size / 1e6:.0f} MB)"
             )
-            for rounds_args, per_row in (([], rounds),):
+            for rounds_args, per_row in (([], rounds), (["--round", ROUND], 1)):
                 wall, rss, code, last = run_cli(
                     ["batch", str(big), *rounds_args, "--out", str(scratch / "big-out.parquet")]
                 )
                 results = args.big * per_row
+                which = f"{per_row} round{'s' if per_row > 1 else ''}"
+                met = "MET" if results / wall >= 1_000_000 else "NOT MET"
                 print(
-                    f"  exportctl batch, {per_row} rounds: {results / wall:,.0f} results/s ({results:,} in {wall:.0f} s), peak RSS {rss} MiB, exit {code}"
+                    f"  exportctl batch, {which}: {results / wall:,.0f} results/s ({results:,} in {wall:.1f} s; >= 1,000,000/s: {met}), peak RSS {rss} MiB, exit {code}"
                 )
                 print(f"  peak RSS < 500 MB: {'MET' if rss * 1.048576 < 500 else 'NOT MET'}")
                 print(f"  {last}")

@@ -544,9 +544,12 @@ class Engine:
         *,
         combine: bool = False,
         explain: bool = False,
+        threads: int | None = None,
     ) -> Evaluator:
         """A batch evaluator over this Engine's rules and memo: per round (the rounds asked for, or those applied by
-        default), or with `combine` one combined row per input row (the rounds in force on the day)."""
+        default), or with `combine` one combined row per input row (the rounds in force on the day). `threads`: how
+        many parts of a large chunk are evaluated side by side (default: the cores this process may use; 1 under a
+        scheduler such as Dask that already runs a task per core)."""
         from .batch.run import Evaluator
 
         day = as_of or date.today()
@@ -556,7 +559,13 @@ class Engine:
             else [self.rules[r] for r in rounds or self.rules.default_ids()]
         )
         return Evaluator(
-            programs, _LockedMemo(self.memo, self._lock), self.definitions, day, combined=combine, explain=explain
+            programs,
+            _LockedMemo(self.memo, self._lock),
+            self.definitions,
+            day,
+            combined=combine,
+            explain=explain,
+            threads=threads,
         )
 
     def evaluate_table(
@@ -569,6 +578,7 @@ class Engine:
         explain: bool = False,
         source: str = "<table>",
         first_row: int = 1,
+        threads: int | None = None,
     ) -> pa.Table:
         """One result row per input row and round (or per row, with `combine`), for a table in the sheet layout.
 
@@ -580,7 +590,8 @@ class Engine:
         from .sheets.table import Chunk
 
         rows = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
-        return self.evaluator(rounds, as_of, combine=combine, explain=explain).evaluate(Chunk(table, [source], rows))
+        evaluator = self.evaluator(rounds, as_of, combine=combine, explain=explain, threads=threads)
+        return evaluator.evaluate(Chunk(table, [source], rows))
 
     def evaluate_frame(
         self,
@@ -591,11 +602,13 @@ class Engine:
         combine: bool = False,
         explain: bool = False,
         source: str = "<frame>",
+        threads: int | None = None,
     ) -> pd.DataFrame:
         """`evaluate_table` for a pandas DataFrame: pandas in, pandas out, text columns as plain strings.
 
         `row` is the frame's index where that is an integer index (a Dask partition keeps its rows' labels), else
-        the 1-based position. Runs per partition: `ddf.map_partitions(engine.evaluate_frame)`.
+        the 1-based position. Runs per partition: `ddf.map_partitions(engine.evaluate_frame)` (where the scheduler
+        already runs a task per core, `threads=1` leaves each partition on its own thread).
         """
         import numpy as np
         import pandas as pd
@@ -609,7 +622,8 @@ class Engine:
             rows = np.asarray(index, dtype=np.int64)
         else:
             rows = np.arange(1, len(frame) + 1, dtype=np.int64)
-        out = self.evaluator(rounds, as_of, combine=combine, explain=explain).evaluate(Chunk(table, [source], rows))
+        evaluator = self.evaluator(rounds, as_of, combine=combine, explain=explain, threads=threads)
+        out = evaluator.evaluate(Chunk(table, [source], rows))
         plain = pa.table(
             [c.cast(pa.string()) if pa.types.is_dictionary(c.type) else c for c in out.columns], names=out.column_names
         )

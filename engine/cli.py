@@ -121,6 +121,11 @@ def _console() -> Console:
     return out
 
 
+def _shown(out: Console | None) -> Console:
+    assert out is not None
+    return out
+
+
 def _version(folder: Path | None) -> str:
     """Version, the rule files (by name: the files are named for their rounds) and the backend, loading nothing."""
     import hashlib
@@ -212,11 +217,12 @@ def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
 
 
 def _batch(args: argparse.Namespace, engine: Engine) -> int:
+    from .batch.pipeline import Behind
     from .outputs.rows import RowWriter, output_format
-    from .outputs.table import visible
     from .sheets.table import ReadCounts
 
     _memory_pool()
+    _without_pandas_probe()
     if output_format(args.out) is None:
         print(f"exportctl batch: --out must end in .csv, .jsonl or .parquet, got {args.out}", file=sys.stderr)
         return EXIT_USAGE
@@ -229,10 +235,16 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
     progress = _progress(args.paths)
     done = False
     try:
-        for table in engine.evaluate_files(args.paths, counts=counts, evaluator=evaluator, chunk_rows=args.chunk_rows):
-            writer.write(table)
-            if progress is not None:
-                progress.update(evaluator.counts.rows)
+        behind = Behind(writer.write)  # the last results are written while the next chunk is evaluated
+        try:
+            for table in engine.evaluate_files(
+                args.paths, counts=counts, evaluator=evaluator, chunk_rows=args.chunk_rows
+            ):
+                behind.put(table)
+                if progress is not None:
+                    progress.update(evaluator.counts.rows)
+        finally:
+            behind.close()
         done = True
     finally:
         writer.close(keep=done)
@@ -240,6 +252,8 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
             progress.stop()
     tally = evaluator.counts
     shown = 0
+    if tally.errors:
+        from .outputs.table import visible  # (rich, which it imports, costs a tenth of a second: only when needed)
     for table in _error_rows(args.out, writer.format) if tally.errors else ():
         for source, row, message in table:
             if shown < 20:
@@ -262,6 +276,29 @@ def _memory_pool() -> None:
     before pyarrow is first imported, for this process only; ARROW_DEFAULT_MEMORY_POOL set by the user wins."""
     if "pyarrow" not in sys.modules:
         os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "jemalloc")
+
+
+def _without_pandas_probe() -> None:
+    """pyarrow imports pandas (about 0.3 s) on its first conversion, only to recognise pandas objects, which a batch
+    run never hands it. The first conversion here finds pandas absent; pyarrow imports it after all when pandas
+    itself is asked for (to_pandas), and an `import pandas` works as ever."""
+    if "pandas" in sys.modules or "pyarrow" in sys.modules:
+        return
+
+    class Absent:
+        @staticmethod
+        def find_spec(name: str, *args: object) -> None:
+            if name == "pandas":
+                raise ModuleNotFoundError("pandas is not imported for a batch run", name=name)
+
+    finder = Absent()
+    sys.meta_path.insert(0, finder)  # type: ignore[arg-type]
+    try:
+        import pyarrow as pa
+
+        pa.array([0])
+    finally:
+        sys.meta_path.remove(finder)  # type: ignore[arg-type]
 
 
 def _error_rows(path: Path, fmt: str) -> Iterator[list[tuple[str, int | None, str]]]:
@@ -457,18 +494,19 @@ def main(argv: list[str] | None = None) -> int:
     from .api import Engine
     from .core.errors import ExportctlError
 
-    out = _console()
+    # (batch and convert write files and one summary line: no console, which costs a tenth of a second to make)
+    out = _console() if args.command not in ("batch", "convert") else None
     try:
         # verdicts decided in earlier runs are reused and this run's kept (exportctl.core.cache)
         engine = Engine(args.rules, getattr(args, "backend", None), keep_verdicts=True)
         base, engine = engine, _what_if(engine, args)
         try:
             if args.command in WHATIF_COMMANDS:
-                return _whatif_command(args, base, engine, out)
+                return _whatif_command(args, base, engine, _shown(out))
             if args.command == "classify":
-                return _classify(args, engine, out)
+                return _classify(args, engine, _shown(out))
             if args.command == "timeline":
-                return _timeline(args, engine, out)
+                return _timeline(args, engine, _shown(out))
             if args.command == "batch":
                 return _batch(args, engine)
             if args.command == "convert":
@@ -476,10 +514,10 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             engine.save()
         if args.command == "rules":
-            return _rules(args, engine, out)
+            return _rules(args, engine, _shown(out))
         from .outputs.explain import explain_round
 
-        explain_round(engine.rules, args.round, out)
+        explain_round(engine.rules, args.round, _shown(out))
         return EXIT_OK
     except ExportctlError as exc:
         _errors([exc])

@@ -167,6 +167,29 @@ def test_batch_and_single_evaluation_agree_on_random_rows_dense_in_exact_boundar
     assert_agree(single, batch_rows(out))
 
 
+@pytest.mark.parametrize("random_rows", [10_000], indirect=True, ids=["10k"])
+def test_a_chunk_cut_into_parts_evaluated_side_by_side_gives_the_rows_one_part_gives(random_rows, monkeypatch):
+    import exportctl.batch.run as batch_run
+
+    table, _ = random_rows
+    engine = shipped_engine()
+    whole = engine.evaluate_table(table, as_of=DAY, threads=1)
+    monkeypatch.setattr(batch_run, "PART_ROWS", 700)  # 10,000 rows: up to 14 parts
+    chunk = batch_run.Chunk(table, ["<t>"], np.arange(1, table.num_rows + 1))
+    for threads in (2, 5):
+        assert len(batch_run._parts(chunk, threads)) == threads
+        out = engine.evaluate_table(table, as_of=DAY, threads=threads)
+        assert out.num_rows == whole.num_rows
+        assert batch_rows(out) == batch_rows(whole)
+        assert out.column("error").to_pylist() == whole.column("error").to_pylist()
+        assert out.column("row").to_pylist() == whole.column("row").to_pylist()
+    counted = engine.evaluator(as_of=DAY, threads=4)
+    counted.evaluate(chunk)
+    serial = engine.evaluator(as_of=DAY, threads=1)
+    serial.evaluate(chunk)
+    assert counted.counts == serial.counts
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_typed_columns_in_memory_agree_with_single_evaluation_and_float64_alone_would_not(backend):
     engine = Engine.from_ruleset(shipped_engine().rules, backend)
@@ -419,3 +442,55 @@ def test_version_and_classify_do_not_import_numpy_or_pyarrow():
     for _ in range(2):
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_batch_run_does_not_import_pandas_and_pandas_still_works_after_it(tmp_path):
+    """pyarrow would import pandas (a third of a second) on its first conversion; a batch run tells it pandas is
+    absent, and pandas itself is then imported as ever when asked for."""
+    out = tmp_path / "out.parquet"
+    code = (
+        "import sys; from exportctl.cli import main; "
+        f"main(['batch', r'{ROOT / 'chips' / 'nvidia' / 'h20.yaml'}', '--out', r'{out}']); "
+        "print('pandas' in sys.modules); "
+        f"import pyarrow.parquet as pq; frame = pq.read_table(r'{out}').to_pandas(); "
+        "print(type(frame).__name__, len(frame), frame['status'].iloc[0])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    imported, frame = done.stdout.strip().splitlines()[-2:]
+    assert imported == "False"
+    name, rows, status = frame.split()
+    assert name == "DataFrame" and int(rows) >= 1 and status in {s.value for s in Status}
+
+
+def test_result_tables_convert_to_pandas_with_distinct_categories():
+    """A dictionary column holds each text once (pandas refuses a category listed twice)."""
+    engine = shipped_engine()
+    table = typed_catalog(3_000, seed=8, boundary=0.2)
+    out = engine.evaluate_table(table, None, DAY)
+    for name in out.column_names:
+        column = out.column(name)
+        if pa.types.is_dictionary(column.type):
+            for chunk in column.chunks:
+                values = chunk.dictionary.to_pylist()
+                assert len(values) == len(set(values)), name
+    frame = out.to_pandas()
+    assert len(frame) == out.num_rows
+    assert list(frame["status"].astype(str)) == out.column("status").cast(pa.string()).to_pylist()
+
+
+def test_a_name_or_error_text_shared_by_several_rows_is_one_category():
+    engine = shipped_engine()
+    rows = [
+        {"name": "Same", "vendor": "V", "throughput.fp8[TOPS]": "100", "die_area[mm^2]": "500"},
+        {"name": "Same", "vendor": "V", "throughput.fp8[TOPS]": "-1", "die_area[mm^2]": "500"},  # scalar: an error
+        {"name": "Same", "vendor": "V", "throughput.fp8[TOPS]": "-2", "die_area[mm^2]": "500"},
+        {"name": "Same", "vendor": "V", "throughput.fp8[TOPS]": "1e3", "die_area[mm^2]": "500"},  # scalar: read
+    ]
+    out = engine.evaluate_table(pa.Table.from_pylist(rows), ["us-2023-10"], DAY)
+    chip = out.column("chip").combine_chunks()
+    assert chip.to_pylist() == ["Same"] * 4
+    assert chip.dictionary.to_pylist() == ["Same"]
+    errors = out.column("error").to_pylist()
+    assert errors[0] is None and errors[3] is None and errors[1] and errors[2]
+    frame = out.to_pandas()
+    assert list(frame["chip"].astype(str)) == ["Same"] * 4

@@ -8,10 +8,15 @@ errors. Then each distinct pattern is decided once, through the Engine's memo, a
 candidate figures, filtered by which of them the row lacks.
 
 An evaluator keeps what it learnt (pattern -> output row) across the chunks of one run; it holds no other state.
+A large chunk is cut into parts, one per core, evaluated in threads (numpy and Arrow release the GIL): what the
+parts learn is shared under the evaluator's lock, and the output columns are dictionary-encoded over distinct texts.
 """
 
 from __future__ import annotations
 
+import itertools
+import os
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +44,7 @@ from ..rules.program import Program
 from ..sheets.columns import SheetColumns, read_columns
 from ..sheets.load import parse_chip
 from ..sheets.table import Chunk, Column, RowError, cell_text, error_column, row_mapping
+from .pipeline import ahead
 from .rows import combined_row, explanation, pattern_row, round_result
 
 if TYPE_CHECKING:
@@ -47,6 +53,8 @@ if TYPE_CHECKING:
 
 _EPOCH = date(1970, 1, 1)
 DENSE_LIMIT = 1 << 22  # pattern spaces up to this size are looked up in an array, larger ones through np.unique
+PART_ROWS = 131_072  # a chunk is cut into parts evaluated side by side, each at least this long
+UNSEEN, MISSING = -1, -2  # entries of a round's code -> kind array
 EXACT_CACHE = 100_000  # exact re-readings kept per run (rows that repeat the same figures are read once)
 
 
@@ -82,6 +90,7 @@ class _Round:
     program: Program
     bases: list[str]  # the sheet-level figures its comparisons rest on (bits of a row's `unknown` mask)
     lut: np.ndarray | None  # dense: code -> slot (-1 unknown yet)
+    direct: np.ndarray | None  # dense: code -> output kind (UNSEEN; MISSING: depends on the row's missing figures)
     codes: dict[int, int] = field(default_factory=dict)  # sparse spaces: code -> slot
     slots: list[_Slot] = field(default_factory=list)
     kinds: dict[int, int] = field(default_factory=dict)  # slot << bits | missing mask -> kind id
@@ -99,6 +108,7 @@ class Evaluator:
         *,
         combined: bool = False,
         explain: bool = False,
+        threads: int | None = None,
     ) -> None:
         import numpy as np
 
@@ -108,6 +118,7 @@ class Evaluator:
         self.on = on
         self.combined = combined
         self.explain = explain
+        self.threads = threads if threads is not None else _cpus()
         self.counts = Counts()
         self.kinds: list[dict[str, Any]] = []  # output columns per kind
         self._results: list[Result | None] = []  # per kind: the Result combine() reads (None: a combined kind)
@@ -118,14 +129,29 @@ class Evaluator:
             )
             space = 3 ** len(program.comparisons)
             lut = np.full(space, -1, dtype=np.int32) if space <= DENSE_LIMIT else None
-            self._rounds.append(_Round(program, bases, lut))
+            direct = np.full(space, UNSEEN, dtype=np.int32) if space <= DENSE_LIMIT else None
+            self._rounds.append(_Round(program, bases, lut, direct))
         self._combined: dict[tuple[int, ...], int] = {}
+        self._lock = threading.Lock()
         self._exact: OrderedDict[tuple[Any, ...], list[tuple[Tri, ...]]] = OrderedDict()
 
     # --- one chunk -------------------------------------------------------------------------------------------
 
     def evaluate(self, chunk: Chunk) -> pa.Table:
+        """The chunk's result rows. A large chunk is cut into parts evaluated side by side, one per thread: most of
+        the work is numpy and Arrow, which release the GIL; what the parts learn is shared under a lock."""
+        parts = _parts(chunk, self.threads)
+        if len(parts) == 1:
+            return self._evaluate_part(chunk)
+        from concurrent.futures import ThreadPoolExecutor
 
+        import pyarrow as pa
+
+        with ThreadPoolExecutor(len(parts), thread_name_prefix="exportctl-batch") as pool:
+            tables = list(pool.map(self._evaluate_part, parts))
+        return pa.concat_tables(tables)
+
+    def _evaluate_part(self, chunk: Chunk) -> pa.Table:
         sheet = read_columns(chunk.table, self.definitions.bit_lengths)
         metrics = MetricColumns(sheet, self.definitions)
         try:
@@ -151,30 +177,34 @@ class Evaluator:
             subset = _decoded(table.take(slow)).to_pylist()
             for row, cells in zip(slow, subset, strict=True):
                 self._scalar(sheet, chunk, int(row), list(cells.values()), found, unknown, names, errors)
-        self.counts.exact += exact + len(slow)
+        exact += len(slow)
         good: np.ndarray | None = None  # None: every row is good
         if errors:
             good = np.ones(n, dtype=bool)
             good[list(errors)] = False
-        kinds = (
-            np.stack(
-                [
-                    self._kind_ids(r, f, u, metrics.for_round(r.program.derived), good, n)
-                    for r, f, u in zip(self._rounds, found, unknown, strict=True)
-                ]
+        with self._lock:  # what is learnt (slots, kinds) is shared by the parts of a chunk
+            kinds = (
+                np.stack(
+                    [
+                        self._kind_ids(r, f, u, metrics.for_round(r.program.derived), good, n)
+                        for r, f, u in zip(self._rounds, found, unknown, strict=True)
+                    ]
+                )
+                if self._rounds
+                else np.zeros((0, n), dtype=np.int32)
             )
-            if self._rounds
-            else np.zeros((0, n), dtype=np.int32)
-        )
-        if good is None:
-            good = np.ones(n, dtype=bool)
-        if self.combined:
-            kinds = self._combine(kinds, good)[None, :]
-        self.counts.rows += n + len(chunk.errors)
-        self.counts.evaluated += int(good.sum())
-        self.counts.errors += len(errors) + len(chunk.errors)
-        out = self._table(chunk, sheet, kinds, good, names, errors)
-        self.counts.results += out.num_rows - len(errors) - len(chunk.errors)
+            if good is None:
+                good = np.ones(n, dtype=bool)
+            if self.combined:
+                kinds = self._combine(kinds, good)[None, :]
+            known = list(self.kinds)  # this part's kinds are all in it (another part may add more meanwhile)
+        out = self._table(chunk, sheet, kinds, good, names, errors, known)
+        with self._lock:
+            self.counts.exact += exact
+            self.counts.rows += n + len(chunk.errors)
+            self.counts.evaluated += int(good.sum())
+            self.counts.errors += len(errors) + len(chunk.errors)
+            self.counts.results += out.num_rows - len(errors) - len(chunk.errors)
         return out
 
     def _unknown(self, state: _Round, metrics: Any, n: int, bits: int, overrides: dict[int, int]) -> np.ndarray:
@@ -314,6 +344,8 @@ class Evaluator:
         which of them the row lacks."""
         import numpy as np
 
+        if found.codes is not None and state.lut is not None and state.direct is not None:
+            return self._direct_kinds(state, found.codes, overrides, metrics, good)
         slots = self._slots(state, found, good)
         bits = len(state.bases)
         candmask = np.array([s.mask for s in state.slots] + [0], dtype=np.int64)
@@ -337,6 +369,48 @@ class Evaluator:
             out = np.where(good, out, -1).astype(np.int32)
         return out
 
+    def _direct_kinds(
+        self, state: _Round, codes: np.ndarray, overrides: dict[int, int], metrics: Any, good: np.ndarray | None
+    ) -> np.ndarray:
+        """`_kind_ids` for a small pattern space: one gather from a code -> kind array (MISSING where the kind also
+        depends on which figures the row lacks: those rows only are keyed by their missing figures)."""
+        import numpy as np
+
+        assert state.lut is not None and state.direct is not None
+        if good is not None:
+            codes = np.where(good, codes, 0)
+        out = np.take(state.direct, codes)
+        if len(out) and int(out.min()) < 0:
+            bits = len(state.bases)
+            fresh = out == UNSEEN
+            if fresh.any():
+                seen = np.zeros(len(state.lut), dtype=bool)
+                seen[codes[fresh]] = True
+                for code in np.flatnonzero(seen):
+                    slot = int(state.lut[code])
+                    if slot < 0:
+                        slot = state.lut[code] = self._slot(state, decode(int(code), len(state.program.comparisons)))
+                    mask = state.slots[slot].mask
+                    state.direct[code] = self._kind(state, slot << bits, bits) if not mask else MISSING
+                out = np.take(state.direct, codes)
+            rows = np.flatnonzero(out == MISSING)
+            if len(rows):
+                slots = np.take(state.lut, codes[rows]).astype(np.int64)
+                masks = np.array([s.mask for s in state.slots], dtype=np.int64)
+                lacks = np.zeros(len(rows), dtype=np.int64)
+                for bit, name in enumerate(state.bases):
+                    lacks |= np.take(metrics[name].unknown, rows).astype(np.int64) << bit
+                if overrides:
+                    position = {int(r): i for i, r in enumerate(rows)}
+                    for row, value in overrides.items():
+                        if row in position:
+                            lacks[position[row]] = value
+                keys = (slots << bits) | (lacks & np.take(masks, slots))
+                distinct, inverse = np.unique(keys, return_inverse=True)
+                ids = np.array([self._kind(state, int(k), bits) for k in distinct], dtype=np.int32)
+                out[rows] = ids[inverse.reshape(-1)]
+        return out if good is None else np.where(good, out, -1).astype(np.int32)
+
     def _slots(self, state: _Round, found: Patterns, good: np.ndarray | None) -> np.ndarray:
         import numpy as np
 
@@ -345,7 +419,9 @@ class Evaluator:
             slots = np.take(state.lut, codes)
             new = slots < 0 if good is None else (slots < 0) & good
             if new.any():
-                for code in np.unique(codes[new]):
+                seen = np.zeros(len(state.lut), dtype=bool)
+                seen[codes[new]] = True
+                for code in np.flatnonzero(seen):
                     state.lut[code] = self._slot(state, decode(int(code), found.size))
                 slots = np.take(state.lut, codes)
             return slots
@@ -441,6 +517,7 @@ class Evaluator:
         good: np.ndarray,
         names: dict[int, str],
         errors: dict[int, str],
+        known: list[dict[str, Any]],
     ) -> pa.Table:
         """The chunk's output: for each input row in order, its rows (one per round, or one combined; one for a row
         in error). Every text column is dictionary-encoded: a kind's text is stored once, each row holds an index."""
@@ -449,7 +526,7 @@ class Evaluator:
 
         n = len(good)
         per_row = kinds.shape[0]
-        error_kind = len(self.kinds)  # rows in error: no status
+        error_kind = len(known)  # rows in error: no status
         in_row: np.ndarray | None = None  # None: each input row's outputs follow each other, `per_row` of them
         if not errors:
             kind = kinds.T.reshape(-1) if per_row > 1 else kinds[0]
@@ -486,23 +563,42 @@ class Evaluator:
             "row": pa.array(spread(chunk.rows), pa.int64()),
             "chip": _dictionary(spread(codes), values),
         }
-        for column in self.column_names()[3:]:
-            if column == "as_of":
-                days = np.full(total, (self.on - _EPOCH).days, dtype=np.int32)
-                columns["as_of"] = pa.Array.from_buffers(pa.date32(), total, [None, pa.py_buffer(days)])
-            elif column == "error":
-                if errors:
-                    error_codes = np.full(n, -1, dtype=np.int32)
-                    error_codes[list(errors)] = np.arange(len(errors), dtype=np.int32)
-                    assert in_row is not None
-                    columns["error"] = _dictionary(np.take(error_codes, in_row), list(errors.values()))
-                else:
-                    columns["error"] = pa.nulls(total, pa.dictionary(pa.int32(), pa.string()))
-            else:
-                columns[column] = _dictionary(kind, [k.get(column) for k in self.kinds] + [None])
-        out = pa.table(columns)
+        days = np.full(total, (self.on - _EPOCH).days, dtype=np.int32)
+        columns["as_of"] = pa.Array.from_buffers(pa.date32(), total, [None, pa.py_buffer(days)])
+        if errors:
+            error_codes = np.full(n, -1, dtype=np.int32)
+            error_codes[list(errors)] = np.arange(len(errors), dtype=np.int32)
+            assert in_row is not None
+            columns["error"] = _dictionary(np.take(error_codes, in_row), list(errors.values()))
+        else:
+            columns["error"] = pa.nulls(total, pa.dictionary(pa.int32(), pa.string()))
+        columns.update(self._kind_columns(kind, known, bool(errors)))
+        out = pa.table({name: columns[name] for name in self.column_names()})
         if chunk.errors:
             out = _with_row_errors(out, chunk.errors, self.column_names())
+        return out
+
+    def _kind_columns(self, kind: np.ndarray, known: list[dict[str, Any]], errors: bool) -> dict[str, pa.Array]:
+        """The columns a row's kind decides (status, classification, ...), each dictionary-encoded over its distinct
+        texts (a pandas category needs them distinct; Parquet writes them compactly). Index len(known) is a row in
+        error: null in each. Columns with the same kind -> text index map share one gather; a column with one text
+        for every kind needs none."""
+        import numpy as np
+        import pyarrow as pa
+
+        if len(kind) and not (0 <= int(kind.min()) and int(kind.max()) <= len(known)):
+            raise AssertionError("an output kind out of range")
+        names = [c for c in self.column_names() if c not in ("source", "row", "chip", "as_of", "error")]
+        gathered: dict[tuple[int, ...], pa.Array] = {}
+        out: dict[str, pa.Array] = {}
+        for c in names:
+            texts: dict[str, int] = {}
+            index = [-1 if k.get(c) is None else texts.setdefault(k[c], len(texts)) for k in known] + [-1]
+            dictionary = pa.array(list(texts) or [""], pa.string())
+            key = tuple(index)
+            if key not in gathered:
+                gathered[key] = _gather(np.array(index, dtype=np.int32), kind, errors)
+            out[c] = pa.DictionaryArray.from_arrays(gathered[key], dictionary, safe=False)  # (bounds checked above)
         return out
 
     def column_names(self) -> list[str]:
@@ -533,6 +629,50 @@ class Evaluator:
         data["error"] = [e.message for e in errors]
         schema = self.schema()
         return pa.table({f.name: _typed(data[f.name], f.type) for f in schema}, schema=schema)
+
+
+def _cpus() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # (not on every platform)
+        return os.cpu_count() or 1
+
+
+def _parts(chunk: Chunk, threads: int) -> list[Chunk]:
+    """The chunk cut into up to `threads` parts of at least PART_ROWS rows (one part: the chunk itself). A chunk with
+    rows that could not be split into cells stays whole: those are put in their place among all its rows."""
+    count = min(threads, chunk.table.num_rows // PART_ROWS)
+    if count <= 1 or chunk.errors:
+        return [chunk]
+    n = chunk.table.num_rows
+    bounds = [n * i // count for i in range(count + 1)]
+    return [
+        Chunk(
+            chunk.table.slice(start, end - start),
+            chunk.sources if len(chunk.sources) == 1 else chunk.sources[start:end],
+            chunk.rows[start:end],
+        )
+        for start, end in itertools.pairwise(bounds)
+    ]
+
+
+def _gather(index: np.ndarray, kind: np.ndarray, errors: bool) -> pa.Array:
+    """int32 dictionary indices, index[kind] per row, null where that is -1; where every kind has the same text
+    and no row is in error (its kind is the last, -1), that one index without a gather."""
+    import numpy as np
+    import pyarrow as pa
+
+    kinds = index[:-1]
+    if not errors and len(kinds) and kinds[0] >= 0 and (kinds == kinds[0]).all():
+        return pa.array(np.full(len(kind), kinds[0], dtype=np.int32), pa.int32())
+    rows = np.take(index, kind)
+    null = rows < 0
+    if not null.any():
+        return pa.array(rows, pa.int32())
+    np.maximum(rows, 0, out=rows)
+    validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
+    return pa.Array.from_buffers(pa.int32(), len(kind), [validity, pa.py_buffer(rows)])
 
 
 def _codes(encoded: Any) -> np.ndarray:
@@ -596,28 +736,26 @@ def _unique(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _dictionary(codes: np.ndarray, values: list[Any]) -> pa.Array:
-    """A dictionary-encoded text column: an index per row into `values` (-1 or a None value: null). The values may
-    repeat (a kind's text is stored once per kind), which Arrow and Parquet allow."""
+    """A dictionary-encoded text column: an index per row into `values` (-1 or a None value: null). Values that
+    repeat are stored once (a pandas category must be distinct)."""
     import numpy as np
     import pyarrow as pa
 
     codes = np.ascontiguousarray(codes, dtype=np.int32)
-    dictionary = pa.array(["" if v is None else v for v in values] or [""], pa.string())
-    nulls = [i for i, v in enumerate(values) if v is None]
-    negative = len(codes) > 0 and int(codes.min()) < 0
-    if not nulls and not negative:
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
-    missing = np.zeros(len(values) + 1, dtype=bool)
-    missing[nulls] = True
-    missing[-1] = True  # index -1
-    mask = np.take(missing, codes)
-    if not mask.any():
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary)
-    if negative:
-        codes = np.where(codes < 0, 0, codes).astype(np.int32)
-    validity = pa.py_buffer(np.packbits(~mask, bitorder="little"))
+    if len(codes) and int(codes.max()) >= max(len(values), 1):
+        raise AssertionError("a dictionary index out of range")
+    texts: dict[str, int] = {}
+    index = [-1 if v is None else texts.setdefault(v, len(texts)) for v in values]
+    dictionary = pa.array(list(texts) or [""], pa.string())
+    if index != list(range(len(values))):  # repeats or nulls among the values: through the distinct ones
+        codes = np.take(np.array([*index, -1], dtype=np.int32), codes)  # (index -1 stays -1)
+    if not len(codes) or int(codes.min()) >= 0:
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary, safe=False)
+    null = codes < 0
+    codes = np.maximum(codes, 0)
+    validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
     indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)])
-    return pa.DictionaryArray.from_arrays(indices, dictionary)
+    return pa.DictionaryArray.from_arrays(indices, dictionary, safe=False)
 
 
 def _sources(chunk: Chunk, spread: Any, total: int) -> pa.Array:
@@ -672,8 +810,9 @@ def _with_row_errors(out: pa.Table, errors: list[RowError], names: list[str]) ->
 
 
 def run(evaluator: Evaluator, chunks: Iterable[Chunk], errors: list[RowError] | None = None) -> Iterator[pa.Table]:
-    """Every chunk's result table, then a table for the inputs that could not be read (if any)."""
-    for chunk in chunks:
+    """Every chunk's result table, then a table for the inputs that could not be read (if any). The next chunk is
+    read while this one is evaluated (batch/pipeline.py)."""
+    for chunk in ahead(chunks):
         yield evaluator.evaluate(chunk)
     if errors:
         evaluator.counts.rows += len(errors)

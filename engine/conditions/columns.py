@@ -100,7 +100,7 @@ class ComparisonColumns:
                 + [ENCODE[truth(comparison, MetricValue(metric.name, None, metric.dimension), threshold)]],
                 dtype=np.int8,
             )
-            return lut[metric.codes]
+            return np.take(lut, metric.codes)  # (codes are -1..len(values)-1: -1 takes the unknown's entry)
         assert metric.value is not None and type(threshold) is Fraction
         t = float(threshold)
         value = metric.value
@@ -158,14 +158,27 @@ def patterns(program: Program, metrics: Mapping[str, MetricColumn], on: date, co
         return Patterns(program, None, digits)
     wide = k > 19  # 3**19 < 2**31
     kind: Any = np.int64 if wide else np.int32
-    codes: np.ndarray = np.zeros(columns.rows, dtype=kind)
-    step: np.ndarray = np.empty(columns.rows, dtype=kind)
-    weight = 1
-    for c in program.comparisons:
-        tri = columns.tri(c, metrics[c.metric], threshold_on(c, on))
-        np.multiply(tri, kind(weight), out=step, casting="unsafe")
-        np.add(codes, step, out=codes)
-        weight *= 3
+    # five digits to a byte first (3**5 = 243: byte arithmetic is cheap), then the bytes into the code
+    codes: np.ndarray | None = None
+    for start in range(0, k, 5):
+        group: np.ndarray | None = None
+        weight = 1
+        for c in program.comparisons[start : start + 5]:
+            tri = columns.tri(c, metrics[c.metric], threshold_on(c, on)).view(np.uint8)
+            if group is None:
+                group = tri.copy()  # (a comparison's column is shared by the rounds that have it: not changed)
+            else:
+                group += tri * np.uint8(weight)
+            weight *= 3
+        assert group is not None
+        part = group.astype(kind)
+        if codes is None:
+            codes = part
+        else:
+            part *= kind(3**start)
+            codes += part
+    if codes is None:
+        codes = np.zeros(columns.rows, dtype=kind)
     return Patterns(program, codes, None)
 
 
