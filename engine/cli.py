@@ -217,11 +217,13 @@ def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
 
 
 def _batch(args: argparse.Namespace, engine: Engine) -> int:
+    from .batch.memory import keep_freed_memory
     from .batch.pipeline import Behind
     from .outputs.rows import RowWriter, output_format
     from .sheets.table import ReadCounts
 
     _memory_pool()
+    keep_freed_memory()
     _without_pandas_probe()
     if output_format(args.out) is None:
         print(f"exportctl batch: --out must end in .csv, .jsonl or .parquet, got {args.out}", file=sys.stderr)

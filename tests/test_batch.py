@@ -494,3 +494,13 @@ def test_a_name_or_error_text_shared_by_several_rows_is_one_category():
     assert errors[0] is None and errors[3] is None and errors[1] and errors[2]
     frame = out.to_pandas()
     assert list(frame["chip"].astype(str)) == ["Same"] * 4
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc options")
+def test_freed_memory_is_kept_only_when_asked_and_glibc_accepts_the_settings():
+    code = "from exportctl.batch.memory import keep_freed_memory; print(keep_freed_memory())"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    import platform
+
+    expected = platform.libc_ver()[0] == "glibc"
+    assert done.stdout.strip() == str(expected)
