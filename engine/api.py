@@ -548,8 +548,8 @@ class Engine:
     ) -> Evaluator:
         """A batch evaluator over this Engine's rules and memo: per round (the rounds asked for, or those applied by
         default), or with `combine` one combined row per input row (the rounds in force on the day). `threads`: how
-        many parts of a large chunk are evaluated side by side (default: the cores this process may use; 1 under a
-        scheduler such as Dask that already runs a task per core)."""
+        many parts of a large chunk are evaluated side by side, at least 1 (default: the cores this process may
+        use; pass 1 under a scheduler such as Dask that already runs a task per core)."""
         from .batch.run import Evaluator
 
         day = as_of or date.today()
@@ -640,6 +640,7 @@ class Engine:
         chunk_rows: int = 65_536,
         counts: ReadCounts | None = None,
         evaluator: Evaluator | None = None,
+        threads: int | None = None,
     ) -> Iterator[pa.Table]:
         """Result tables, a chunk at a time, for spec sheets and tables (CSV, JSON Lines, Parquet, .xlsx) under the
         paths: memory stays flat however long the input. Unreadable files and rows come last, as error rows."""
@@ -647,7 +648,7 @@ class Engine:
         from .sheets.table import ReadCounts, read_chunks
 
         counts = counts if counts is not None else ReadCounts()
-        evaluator = evaluator or self.evaluator(rounds, as_of, combine=combine, explain=explain)
+        evaluator = evaluator or self.evaluator(rounds, as_of, combine=combine, explain=explain, threads=threads)
         chunks = read_chunks(paths, self.definitions.bit_lengths, counts, chunk_rows)
         yield from run(evaluator, chunks, counts.errors)
 

@@ -216,15 +216,16 @@ def _classify(args: argparse.Namespace, engine: Engine, out: Console) -> int:
     return EXIT_INPUT if report.errors else EXIT_OK
 
 
-def _batch(args: argparse.Namespace, engine: Engine) -> int:
+def _batch(args: argparse.Namespace, engine: Engine, console_script: bool = False) -> int:
     from .batch.memory import keep_freed_memory
     from .batch.pipeline import Behind
     from .outputs.rows import RowWriter, output_format
     from .sheets.table import ReadCounts
 
     _memory_pool()
-    keep_freed_memory()
-    _without_pandas_probe()
+    if console_script:  # (process-wide settings: only in a process that is this command alone)
+        keep_freed_memory()
+        _without_pandas_probe()
     if output_format(args.out) is None:
         print(f"exportctl batch: --out must end in .csv, .jsonl or .parquet, got {args.out}", file=sys.stderr)
         return EXIT_USAGE
@@ -245,8 +246,10 @@ def _batch(args: argparse.Namespace, engine: Engine) -> int:
                 behind.put(table)
                 if progress is not None:
                     progress.update(evaluator.counts.rows)
-        finally:
-            behind.close()
+        except BaseException:
+            behind.abort()  # the file is removed below: what waits is not written
+            raise
+        behind.close()
         done = True
     finally:
         writer.close(keep=done)
@@ -282,8 +285,9 @@ def _memory_pool() -> None:
 
 def _without_pandas_probe() -> None:
     """pyarrow imports pandas (about 0.3 s) on its first conversion, only to recognise pandas objects, which a batch
-    run never hands it. The first conversion here finds pandas absent; pyarrow imports it after all when pandas
-    itself is asked for (to_pandas), and an `import pandas` works as ever."""
+    run never hands it. The first conversion here finds pandas absent, and pyarrow then no longer recognises pandas
+    objects in this process (it still imports pandas for to_pandas): so only `exportctl batch` run as a command,
+    never `main([...])` inside someone's program."""
     if "pandas" in sys.modules or "pyarrow" in sys.modules:
         return
 
@@ -510,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
             if args.command == "timeline":
                 return _timeline(args, engine, _shown(out))
             if args.command == "batch":
-                return _batch(args, engine)
+                return _batch(args, engine, console_script=argv is None)
             if args.command == "convert":
                 return _convert(args, engine)
         finally:

@@ -444,22 +444,31 @@ def test_version_and_classify_do_not_import_numpy_or_pyarrow():
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_a_batch_run_does_not_import_pandas_and_pandas_still_works_after_it(tmp_path):
-    """pyarrow would import pandas (a third of a second) on its first conversion; a batch run tells it pandas is
-    absent, and pandas itself is then imported as ever when asked for."""
+def test_the_batch_command_does_not_import_pandas_and_main_inside_a_program_leaves_pyarrow_as_it_was(tmp_path):
+    """pyarrow would import pandas (a third of a second) on its first conversion; `exportctl batch` as a command
+    tells it pandas is absent, and pandas is still imported when asked for. Called as main([...]) inside a program,
+    batch changes nothing process-wide: pyarrow still reads a pandas Series as one (NaN as null)."""
     out = tmp_path / "out.parquet"
-    code = (
-        "import sys; from exportctl.cli import main; "
-        f"main(['batch', r'{ROOT / 'chips' / 'nvidia' / 'h20.yaml'}', '--out', r'{out}']); "
+    sheet = ROOT / "chips" / "nvidia" / "h20.yaml"
+    command = (
+        f"import sys; sys.argv = ['exportctl', 'batch', r'{sheet}', '--out', r'{out}']; "
+        "from exportctl.cli import main; main(); "
         "print('pandas' in sys.modules); "
         f"import pyarrow.parquet as pq; frame = pq.read_table(r'{out}').to_pandas(); "
         "print(type(frame).__name__, len(frame), frame['status'].iloc[0])"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    done = subprocess.run([sys.executable, "-c", command], capture_output=True, text=True, check=True, cwd=ROOT)
     imported, frame = done.stdout.strip().splitlines()[-2:]
     assert imported == "False"
     name, rows, status = frame.split()
     assert name == "DataFrame" and int(rows) >= 1 and status in {s.value for s in Status}
+    inside = (
+        "import math, pandas as pd, pyarrow as pa; from exportctl.cli import main; "
+        f"main(['batch', r'{sheet}', '--out', r'{out}']); "
+        "print(pa.array(pd.Series([1.0, math.nan])).null_count)"
+    )
+    done = subprocess.run([sys.executable, "-c", inside], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip().splitlines()[-1] == "1"
 
 
 def test_result_tables_convert_to_pandas_with_distinct_categories():
@@ -497,10 +506,47 @@ def test_a_name_or_error_text_shared_by_several_rows_is_one_category():
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc options")
-def test_freed_memory_is_kept_only_when_asked_and_glibc_accepts_the_settings():
+def test_glibc_accepts_the_settings_that_keep_freed_memory():
     code = "from exportctl.batch.memory import keep_freed_memory; print(keep_freed_memory())"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     import platform
 
     expected = platform.libc_ver()[0] == "glibc"
     assert done.stdout.strip() == str(expected)
+
+
+def test_a_writer_that_fails_stops_the_run_with_its_error_and_an_aborted_one_writes_nothing_more():
+    from exportctl.batch.pipeline import Behind, ahead
+
+    written: list[int] = []
+
+    def write(item: int) -> None:
+        if item == 3:
+            raise OSError("disk full")
+        written.append(item)
+
+    behind = Behind(write)
+    with pytest.raises(OSError, match="disk full"):
+        for item in range(100):
+            behind.put(item)
+        behind.close()
+    assert written == [0, 1, 2]
+    with pytest.raises(RuntimeError):
+        behind.put(5)  # closed
+    slow = threading.Event()
+    dropped: list[int] = []
+    behind = Behind(lambda item: (slow.wait(5), dropped.append(item)))
+    behind.put(1)
+    behind.put(2)
+    slow.set()
+    behind.abort()
+    assert len(dropped) <= 1  # the one being written when the run stopped, no more
+
+    def chunks():
+        yield 1
+        raise ValueError("row 2 unreadable")
+
+    got = []
+    with pytest.raises(ValueError, match="row 2"):
+        got.extend(ahead(chunks()))  # (extend keeps what came before the error)
+    assert got == [1]

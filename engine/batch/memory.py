@@ -16,8 +16,10 @@ def keep_freed_memory() -> bool:
     import ctypes
 
     try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
+        mallopt = ctypes.CDLL(None).mallopt  # the process's own C library (TypeError on Windows)
+    except (OSError, AttributeError, TypeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    return bool(mallopt(M_MMAP_THRESHOLD, MAPPED)) and bool(mallopt(M_TRIM_THRESHOLD, KEEP))
+    mapped = bool(mallopt(M_MMAP_THRESHOLD, MAPPED))  # (refused above glibc's limit, lower on 32 bits)
+    kept = bool(mallopt(M_TRIM_THRESHOLD, KEEP))
+    return mapped and kept

@@ -57,12 +57,15 @@ def ahead(items: Iterable[T], depth: int = 2, name: str = "exportctl-read") -> I
 
 class Behind(Generic[T]):
     """Calls `consume` on each item given to `put`, in a thread of its own, up to `depth` items behind; `close`
-    waits for the last and raises the first error `consume` met (as does the next `put` after it)."""
+    waits for the last and raises the first error `consume` met (as does the next `put` after it); `abort` drops
+    what is still waiting (the run failed: nothing more is worth writing)."""
 
     def __init__(self, consume: Callable[[T], None], depth: int = 2, name: str = "exportctl-write") -> None:
         self._consume = consume
         self._handover: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
+        self._closed = False
+        self._dropping = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -71,22 +74,34 @@ class Behind(Generic[T]):
             item = self._handover.get()
             if item is _DONE:
                 return
-            if self._error is None:
+            if self._error is None and not self._dropping.is_set():
                 try:
                     self._consume(item)  # type: ignore[arg-type]
                 except BaseException as exc:  # noqa: BLE001 (raised in the caller's thread)
                     self._error = exc
 
     def put(self, item: T) -> None:
+        if self._closed:
+            raise RuntimeError("put after close")
         if self._error is not None:
             self.close()
         self._handover.put(item)
 
     def close(self) -> None:
         """Wait for every item to be consumed; raise the error consuming one met, if any."""
-        if self._thread.is_alive():
+        if not self._closed:
+            self._closed = True
             self._handover.put(_DONE)
-            self._thread.join()
+        self._thread.join()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+
+    def abort(self) -> None:
+        """Drop the items not yet consumed and wait for the one being consumed; errors are not raised."""
+        self._dropping.set()
+        if not self._closed:
+            self._closed = True
+            self._handover.put(_DONE)
+        self._thread.join()
+        self._error = None

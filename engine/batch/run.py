@@ -118,6 +118,8 @@ class Evaluator:
         self.on = on
         self.combined = combined
         self.explain = explain
+        if threads is not None and threads < 1:
+            raise ValueError(f"threads must be at least 1, got {threads}")
         self.threads = threads if threads is not None else _cpus()
         self.counts = Counts()
         self.kinds: list[dict[str, Any]] = []  # output columns per kind
@@ -383,6 +385,8 @@ class Evaluator:
         if len(out) and int(out.min()) < 0:
             bits = len(state.bases)
             fresh = out == UNSEEN
+            if good is not None:
+                fresh &= good  # (a row in error has code 0 here: no pattern of its own to decide)
             if fresh.any():
                 seen = np.zeros(len(state.lut), dtype=bool)
                 seen[codes[fresh]] = True
@@ -393,18 +397,19 @@ class Evaluator:
                     mask = state.slots[slot].mask
                     state.direct[code] = self._kind(state, slot << bits, bits) if not mask else MISSING
                 out = np.take(state.direct, codes)
-            rows = np.flatnonzero(out == MISSING)
+            rows = np.flatnonzero(out == MISSING if good is None else (out == MISSING) & good)
             if len(rows):
                 slots = np.take(state.lut, codes[rows]).astype(np.int64)
                 masks = np.array([s.mask for s in state.slots], dtype=np.int64)
                 lacks = np.zeros(len(rows), dtype=np.int64)
                 for bit, name in enumerate(state.bases):
                     lacks |= np.take(metrics[name].unknown, rows).astype(np.int64) << bit
-                if overrides:
-                    position = {int(r): i for i, r in enumerate(rows)}
-                    for row, value in overrides.items():
-                        if row in position:
-                            lacks[position[row]] = value
+                if overrides:  # rows read by the scalar path: the figures they lack, as it found them
+                    where = np.fromiter(overrides, dtype=np.int64, count=len(overrides))
+                    value = np.fromiter(overrides.values(), dtype=np.int64, count=len(overrides))
+                    at = np.minimum(np.searchsorted(rows, where), len(rows) - 1)
+                    hit = rows[at] == where
+                    lacks[at[hit]] = value[hit]
                 keys = (slots << bits) | (lacks & np.take(masks, slots))
                 distinct, inverse = np.unique(keys, return_inverse=True)
                 ids = np.array([self._kind(state, int(k), bits) for k in distinct], dtype=np.int32)
@@ -412,19 +417,9 @@ class Evaluator:
         return out if good is None else np.where(good, out, -1).astype(np.int32)
 
     def _slots(self, state: _Round, found: Patterns, good: np.ndarray | None) -> np.ndarray:
+        """Each row's slot, where the pattern space is too large for `_direct_kinds`' arrays."""
         import numpy as np
 
-        if found.codes is not None and state.lut is not None:
-            codes = found.codes if good is None else np.where(good, found.codes, 0)
-            slots = np.take(state.lut, codes)
-            new = slots < 0 if good is None else (slots < 0) & good
-            if new.any():
-                seen = np.zeros(len(state.lut), dtype=bool)
-                seen[codes[new]] = True
-                for code in np.flatnonzero(seen):
-                    state.lut[code] = self._slot(state, decode(int(code), found.size))
-                slots = np.take(state.lut, codes)
-            return slots
         if good is None:
             good = np.ones(len(found.codes if found.codes is not None else found.digits), dtype=bool)  # type: ignore[arg-type]
         if found.codes is not None:

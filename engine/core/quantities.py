@@ -17,6 +17,7 @@ import importlib.util
 import json
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -53,10 +54,20 @@ def _build_registry() -> Any:
     return registry
 
 
+# pint's registry is not safe to parse with from several threads (hgrecco/pint#2039), and batch evaluation reads
+# units in threads: every use of it (and the factor file it fills) goes through this lock.
+_PINT = threading.RLock()
+
+
 @cache
+def _registry() -> Any:
+    return _build_registry()
+
+
 def registry() -> Any:
     """The unit registry, built on first use (only when a factor is not in the cache file)."""
-    return _build_registry()
+    with _PINT:
+        return _registry()
 
 
 class _FactorCache:
@@ -108,7 +119,7 @@ class _FactorCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".units-")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(self.factors, out)
+                json.dump(dict(self.factors), out)  # (a copy: another thread may be adding one)
             os.replace(temporary, self.path)
         except OSError:
             self.path = None  # read-only or full: go on without the file
@@ -238,6 +249,11 @@ def _conversion_factor(unit: str, dimension: str, suggest: bool) -> Fraction:
     cached = _factors().get(unit, dimension)
     if cached is not None:
         return cached
+    with _PINT:
+        return _pint_factor(unit, dimension, suggest)
+
+
+def _pint_factor(unit: str, dimension: str, suggest: bool) -> Fraction:
     dim = DIMENSIONS[dimension]
     try:
         parsed = registry().parse_units(unit) if unit else registry().dimensionless
