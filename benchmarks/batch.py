@@ -307,6 +307,12 @@ def zen_baseline(inputs: Inputs, rows: int) -> dict[str, tuple[float, list[Outco
 # --- exportctl batch, end to end ------------------------------------------------------------------------------
 
 
+def checkout_env() -> dict[str, str]:
+    """A child process's environment that imports exportctl from this checkout (benchmarks/.shim)."""
+    path = os.pathsep.join([str(ROOT / "benchmarks" / ".shim"), os.environ.get("PYTHONPATH", "")])
+    return dict(os.environ, PYTHONPATH=path)
+
+
 def run_cli(args: list[str]) -> tuple[float, int, int, str]:
     """(wall seconds, peak RSS MiB, exit code, stderr's last line) of one `exportctl batch` process."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
@@ -315,10 +321,7 @@ def run_cli(args: list[str]) -> tuple[float, int, int, str]:
             capture_output=True,
             text=True,
             check=False,
-            env=dict(
-                os.environ,
-                PYTHONPATH=os.pathsep.join([str(ROOT / "benchmarks" / ".shim"), os.environ.get("PYTHONPATH", "")]),
-            ),
+            env=checkout_env(),
         )
         wall, rss_kb = report.read().split()[-2:]
     last = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
@@ -352,10 +355,7 @@ def fresh_process(parquet: Path, keep: bool) -> float:
         capture_output=True,
         text=True,
         check=True,
-        env=dict(
-            os.environ,
-            PYTHONPATH=os.pathsep.join([str(ROOT / "benchmarks" / ".shim"), os.environ.get("PYTHONPATH", "")]),
-        ),
+        env=checkout_env(),
     )
     return float(done.stdout.strip().splitlines()[-1])
 
