@@ -661,13 +661,20 @@ def _gather(index: np.ndarray, kind: np.ndarray, errors: bool) -> pa.Array:
     kinds = index[:-1]
     if not errors and len(kinds) and kinds[0] >= 0 and (kinds == kinds[0]).all():
         return pa.array(np.full(len(kind), kinds[0], dtype=np.int32), pa.int32())
-    rows = np.take(index, kind)
-    null = rows < 0
+    return _nullable_indices(np.take(index, kind))
+
+
+def _nullable_indices(codes: np.ndarray) -> pa.Array:
+    """int32 codes as Arrow dictionary indices, null where a code is -1."""
+    import numpy as np
+    import pyarrow as pa
+
+    null = codes < 0
     if not null.any():
-        return pa.array(rows, pa.int32())
-    np.maximum(rows, 0, out=rows)
+        return pa.array(codes, pa.int32())
+    codes = np.maximum(codes, 0)
     validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
-    return pa.Array.from_buffers(pa.int32(), len(kind), [validity, pa.py_buffer(rows)])
+    return pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)])
 
 
 def _codes(encoded: Any) -> np.ndarray:
@@ -744,13 +751,7 @@ def _dictionary(codes: np.ndarray, values: list[Any]) -> pa.Array:
     dictionary = pa.array(list(texts) or [""], pa.string())
     if index != list(range(len(values))):  # repeats or nulls among the values: through the distinct ones
         codes = np.take(np.array([*index, -1], dtype=np.int32), codes)  # (index -1 stays -1)
-    if not len(codes) or int(codes.min()) >= 0:
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()), dictionary, safe=False)
-    null = codes < 0
-    codes = np.maximum(codes, 0)
-    validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
-    indices = pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)])
-    return pa.DictionaryArray.from_arrays(indices, dictionary, safe=False)
+    return pa.DictionaryArray.from_arrays(_nullable_indices(codes), dictionary, safe=False)
 
 
 def _sources(chunk: Chunk, spread: Any, total: int) -> pa.Array:

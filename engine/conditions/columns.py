@@ -109,24 +109,18 @@ class ComparisonColumns:
         unknown = metric.unknown
         if unknown.any():
             out[unknown] = 2
-            lower = metric.lower
-            if lower is not None and comparison.op in (">=", ">", "<", "<="):
-                bounded = unknown & ~np.isnan(lower)
-                self._mark_near(comparison.metric, lower, t, ~bounded)
-                lower_holds = compare_floats(comparison.op, lower, t)
-                if comparison.op in (">=", ">"):
-                    out[bounded & lower_holds] = 1
+            # a bound decides the rows it covers where it lies on one side: a lower bound that meets `>=`/`>`
+            # makes them true, one that fails `<`/`<=` false; an upper bound the other way round
+            for bound, decides_true in ((metric.lower, (">=", ">")), (metric.upper, ("<", "<="))):
+                if bound is None or comparison.op not in (">=", ">", "<", "<="):
+                    continue
+                covered = unknown & ~np.isnan(bound)
+                self._mark_near(comparison.metric, bound, t, ~covered)
+                holds = compare_floats(comparison.op, bound, t)
+                if comparison.op in decides_true:
+                    out[covered & holds] = 1
                 else:
-                    out[bounded & ~lower_holds] = 0
-            upper = metric.upper
-            if upper is not None and comparison.op in (">=", ">", "<", "<="):
-                capped = unknown & ~np.isnan(upper)
-                self._mark_near(comparison.metric, upper, t, ~capped)
-                upper_holds = compare_floats(comparison.op, upper, t)
-                if comparison.op in ("<", "<="):
-                    out[capped & upper_holds] = 1
-                else:
-                    out[capped & ~upper_holds] = 0
+                    out[covered & ~holds] = 0
         return out
 
     def _mark_near(self, metric: str, value: np.ndarray, t: float, ignore: np.ndarray) -> None:

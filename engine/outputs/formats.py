@@ -110,46 +110,40 @@ CSV_FIELDS = [
 def csv_record(item: Item) -> dict[str, str]:
     """One CSV row: a result under its round, or a chip combined as of a date (round `combined`, as in JSON). Lists
     are `;`-separated; a combined row's citation and provenance are its deciding rounds', `|`-separated."""
-    if isinstance(item, Combined):
-        deciding = item.deciding
-        return {
-            "chip": item.chip,
-            "source": item.source,
-            "round": "combined",
-            "as_of": item.as_of.isoformat(),
-            "status": str(item.status),
-            "classification": item.classification or "",
-            "license_exception": item.license_exception or "",
-            "license_review": item.license_review or "",
-            "undetermined": ";".join(item.undetermined),
-            "deciding_rounds": ";".join(item.deciding_rounds),
-            "reason": item.reason,
-            "decisive": " | ".join(f"[{r.round}] {c.sentence()}" for r in deciding for c in r.decisive),
-            "missing": ";".join(item.missing),
-            "destinations": item.destinations_text,
-            "assumptions": " | ".join(item.assumptions),
-            "citation": " | ".join(r.citation for r in deciding),
-            "provenance": " | ".join(r.provenance for r in deciding),
-        }
-    return {
+    shared = {
         "chip": item.chip,
         "source": item.source,
-        "round": item.round,
         "as_of": item.as_of.isoformat(),
         "status": str(item.status),
         "classification": item.classification or "",
         "license_exception": item.license_exception or "",
         "license_review": item.license_review or "",
         "undetermined": ";".join(item.undetermined),
-        "deciding_rounds": item.round if item.applicable is not False else "",
         "reason": item.reason,
-        "decisive": " | ".join(c.sentence() for c in item.decisive),
         "missing": ";".join(item.missing),
-        "destinations": item.destinations.summary() if item.destinations else "",
         "assumptions": " | ".join(item.assumptions),
-        "citation": item.citation,
-        "provenance": item.provenance,
     }
+    if isinstance(item, Combined):
+        deciding = item.deciding
+        own = {
+            "round": "combined",
+            "deciding_rounds": ";".join(item.deciding_rounds),
+            "decisive": " | ".join(f"[{r.round}] {c.sentence()}" for r in deciding for c in r.decisive),
+            "destinations": item.destinations_text,
+            "citation": " | ".join(r.citation for r in deciding),
+            "provenance": " | ".join(r.provenance for r in deciding),
+        }
+    else:
+        own = {
+            "round": item.round,
+            "deciding_rounds": item.round if item.applicable is not False else "",
+            "decisive": " | ".join(c.sentence() for c in item.decisive),
+            "destinations": item.destinations.summary() if item.destinations else "",
+            "citation": item.citation,
+            "provenance": item.provenance,
+        }
+    record = {**shared, **own}
+    return {name: record[name] for name in CSV_FIELDS}
 
 
 # What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
