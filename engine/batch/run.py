@@ -32,6 +32,7 @@ from ..conditions.columns import (
     exact_patterns,
     patterns,
 )
+from ..conditions.compare import truth
 from ..core.errors import InputError
 from ..core.logic import Tri
 from ..decision.presume import presume
@@ -40,6 +41,7 @@ from ..metrics.columns import MetricColumns, base_inputs, input_columns
 from ..metrics.compute import ChipMetrics, compute_metrics
 from ..metrics.definitions import Definitions
 from ..results.result import Result
+from ..rules.calendar import threshold_on
 from ..rules.program import Program
 from ..sheets.columns import SheetColumns, read_columns
 from ..sheets.load import parse_chip
@@ -135,7 +137,9 @@ class Evaluator:
             self._rounds.append(_Round(program, bases, lut, direct))
         self._combined: dict[tuple[int, ...], int] = {}
         self._lock = threading.Lock()
-        self._exact: OrderedDict[tuple[Any, ...], list[tuple[Tri, ...]]] = OrderedDict()
+        self._exact: OrderedDict[tuple[Any, ...], list[tuple[int, ...]]] = OrderedDict()
+        self._days_buffer: pa.Buffer | None = None
+        self._plans: dict[tuple[str, ...], tuple[set[str], list[list[tuple[int, Any, Any]]]]] = {}
 
     # --- one chunk -------------------------------------------------------------------------------------------
 
@@ -231,10 +235,10 @@ class Evaluator:
 
         Only the cells the near metrics are computed from are read (name and vendor are a placeholder: text
         comparisons are exact already), so rows repeating the same figures share one reading; the digits are then
-        replaced for all the rows at once.
+        replaced for all the rows at once. Near rows are few (a thousand in a million random ones): they are grouped
+        in Python, which costs less than numpy's fixed costs.
         """
         import numpy as np
-        import pyarrow as pa
 
         if not near:
             return 0
@@ -244,37 +248,29 @@ class Evaluator:
         if not len(rows):
             return 0
         metric_defs = {k: v for p in self.programs for k, v in p.metric_defs.items()}
-        subset = _decoded(table.take(rows))
         groups = flags[:, rows].T  # per near row, which metrics are near
-        kinds, which_of = np.unique(groups, axis=0, return_inverse=True)
-        which_of = which_of.reshape(-1)
+        read = input_columns(names, sheet, metric_defs)  # the cells some near metric is computed from
+        cells_of = zip(*(c.to_pylist() for c in _decoded(table.select(read).take(rows)).columns), strict=True)
+        positions: dict[tuple[str, ...], list[int]] = {}  # near metrics -> where in `read` their cells are
+        readings: dict[tuple[Any, ...], int] = {}  # (near metrics, their cells) -> index in exact_rows
+        exact_rows: list[list[tuple[int, ...]]] = []
         key_of = np.empty(len(rows), dtype=np.int64)
-        exact_rows: list[list[tuple[Tri, ...]]] = []
-        for w, kind in enumerate(kinds):
-            which = tuple(m for m, flag in zip(names, kind, strict=True) if flag)
-            members = np.flatnonzero(which_of == w)
-            indices = input_columns(which, sheet, metric_defs)
-            # the distinct combinations of the input cells, found by numpy over each column's dictionary codes
-            encoded = [subset.column(i).combine_chunks().take(_positions(members)).dictionary_encode() for i in indices]
-            values = [e.dictionary.to_pylist() if isinstance(e, pa.DictionaryArray) else [] for e in encoded]
-            codes = np.stack([_codes(e) for e in encoded], axis=1) if encoded else np.zeros((len(members), 0))
-            combos, combo_of = np.unique(codes, axis=0, return_inverse=True)
-            combo_of = combo_of.reshape(-1)
-            first = len(exact_rows)
-            for combo in combos:
-                cells = [
-                    (sheet.columns[i], cell_text(values[k][c]) if c >= 0 else None)
-                    for k, (i, c) in enumerate(zip(indices, combo, strict=True))
-                ]
-                key = (which, tuple((column.header, v) for column, v in cells))  # (a NaN is None: absent)
-                exact_rows.append(self._exact_of(key, cells))
-            key_of[members] = first + combo_of
+        for r, (flagged, values) in enumerate(zip(groups.tolist(), cells_of, strict=True)):
+            which = tuple(m for m, flag in zip(names, flagged, strict=True) if flag)
+            where = positions.get(which)
+            if where is None:
+                where = positions[which] = [read.index(i) for i in input_columns(which, sheet, metric_defs)]
+            key = (which, tuple(values[p] if values[p] == values[p] else None for p in where))  # (NaN: absent)
+            index = readings.get(key)
+            if index is None:
+                cells = [(sheet.columns[read[p]], cell_text(values[p])) for p in where]
+                index = readings[key] = len(exact_rows)
+                exact_rows.append(self._exact_of((which, tuple((c.header, v) for c, v in cells)), cells, which))
+            key_of[r] = index
         for r, pats in enumerate(found):
             program = pats.program
             k = len(program.comparisons)
-            exact = np.array([[ENCODE[t] for t in patterns[r]] for patterns in exact_rows], dtype=np.int64).reshape(
-                -1, k
-            )
+            exact = np.array([digits[r] for digits in exact_rows], dtype=np.int64).reshape(-1, k)
             numbers = np.array([c.kind == "number" for c in program.comparisons], dtype=bool)
             by_metric = np.array([[c.metric == m for m in names] for c in program.comparisons], dtype=bool).reshape(
                 k, -1
@@ -290,18 +286,49 @@ class Evaluator:
                 pats.digits[rows] = np.where(replace, exact[key_of], pats.digits[rows])
         return len(rows)
 
-    def _exact_of(self, key: tuple[Any, ...], cells: list[tuple[Column, Any]]) -> list[tuple[Tri, ...]]:
-        """Every round's exact pattern for the figures in the cells (kept by key for the rest of the run)."""
+    def _exact_of(
+        self, key: tuple[Any, ...], cells: list[tuple[Column, Any]], which: tuple[str, ...]
+    ) -> list[tuple[int, ...]]:
+        """Each round's comparisons of the metrics in `which` decided from the cells by the scalar functions
+        (compute_metrics, truth), as pattern digits, 0 for the other comparisons (the columns decided those); kept
+        by key for the rest of the run. Only the metrics in `which` and what they rest on are computed."""
         exact = self._exact.get(key)
         if exact is None:
             data = row_mapping(cells, "<near>")
             data.update(name="row", vendor="row")
             spec = parse_chip(data, "<near>", self.definitions.bit_lengths)
-            exact = exact_patterns(self.programs, compute_metrics(spec, self.definitions), self.on)
+            needs, deciding = self._near_plan(which)
+            metrics = compute_metrics(spec, self.definitions, only=needs)
+            exact = []
+            for program, comparisons in zip(self.programs, deciding, strict=True):
+                values = metrics.with_derived(program.derived, only=which).values
+                digits = [0] * len(program.comparisons)
+                for j, comparison, threshold in comparisons:
+                    digits[j] = ENCODE[truth(comparison, values[comparison.metric], threshold)]
+                exact.append(tuple(digits))
             self._exact[key] = exact
             if len(self._exact) > EXACT_CACHE:
                 self._exact.popitem(last=False)
         return exact
+
+    def _near_plan(self, which: tuple[str, ...]) -> tuple[set[str], list[list[tuple[int, Any, Any]]]]:
+        """For rows near thresholds of the metrics in `which`: the metrics to compute, and per round the number
+        comparisons to decide again (index, comparison, threshold on the evaluator's day); made once per run."""
+        plan = self._plans.get(which)
+        if plan is None:
+            needs = {*which}
+            for program in self.programs:
+                needs.update(b for m in which if m in program.metric_defs for b in base_inputs(m, program.metric_defs))
+            deciding = [
+                [
+                    (j, c, threshold_on(c, self.on))
+                    for j, c in enumerate(p.comparisons)
+                    if c.kind == "number" and c.metric in which
+                ]
+                for p in self.programs
+            ]
+            plan = self._plans[which] = (needs, deciding)
+        return plan
 
     def _scalar(
         self,
@@ -553,27 +580,43 @@ class Evaluator:
                 codes[row] = -1 if raw is None else len(values)
                 if raw is not None:
                     values.append(raw)
+        # the indices of every column with one text: zeros from calloc, whose pages nothing writes (a fresh output
+        # column costs more in page faults than in its gather)
+        zeros = np.zeros(total, dtype=np.int32)
         columns: dict[str, pa.Array] = {
-            "source": _sources(chunk, spread, total),
+            "source": _sources(chunk, spread, zeros),
             "row": pa.array(spread(chunk.rows), pa.int64()),
             "chip": _dictionary(spread(codes), values),
         }
-        days = np.full(total, (self.on - _EPOCH).days, dtype=np.int32)
-        columns["as_of"] = pa.Array.from_buffers(pa.date32(), total, [None, pa.py_buffer(days)])
+        columns["as_of"] = pa.Array.from_buffers(pa.date32(), total, [None, self._days(total)])
         if errors:
             error_codes = np.full(n, -1, dtype=np.int32)
             error_codes[list(errors)] = np.arange(len(errors), dtype=np.int32)
             assert in_row is not None
             columns["error"] = _dictionary(np.take(error_codes, in_row), list(errors.values()))
         else:
-            columns["error"] = pa.nulls(total, pa.dictionary(pa.int32(), pa.string()))
-        columns.update(self._kind_columns(kind, known, bool(errors)))
+            none = pa.py_buffer(np.zeros((total + 7) // 8, dtype=np.uint8))  # every row null
+            indices = pa.Array.from_buffers(pa.int32(), total, [none, pa.py_buffer(zeros)], null_count=total)
+            columns["error"] = pa.DictionaryArray.from_arrays(indices, pa.array([], pa.string()), safe=False)
+        columns.update(self._kind_columns(kind, known, bool(errors), zeros))
         out = pa.table({name: columns[name] for name in self.column_names()})
         if chunk.errors:
             out = _with_row_errors(out, chunk.errors, self.column_names())
         return out
 
-    def _kind_columns(self, kind: np.ndarray, known: list[dict[str, Any]], errors: bool) -> dict[str, pa.Array]:
+    def _days(self, total: int) -> pa.Buffer:
+        """The as_of column's values: the evaluator's day, one int32 per row, in a buffer every chunk shares."""
+        import numpy as np
+        import pyarrow as pa
+
+        days = self._days_buffer
+        if days is None or days.size < 4 * total:
+            days = self._days_buffer = pa.py_buffer(np.full(total, (self.on - _EPOCH).days, dtype=np.int32))
+        return days.slice(0, 4 * total)
+
+    def _kind_columns(
+        self, kind: np.ndarray, known: list[dict[str, Any]], errors: bool, zeros: np.ndarray
+    ) -> dict[str, pa.Array]:
         """The columns a row's kind decides (status, classification, ...), each dictionary-encoded over its distinct
         texts (a pandas category needs them distinct; Parquet writes them compactly). Index len(known) is a row in
         error: null in each. Columns with the same kind -> text index map share one gather; a column with one text
@@ -592,7 +635,7 @@ class Evaluator:
             dictionary = pa.array(list(texts) or [""], pa.string())
             key = tuple(index)
             if key not in gathered:
-                gathered[key] = _gather(np.array(index, dtype=np.int32), kind, errors)
+                gathered[key] = _gather(np.array(index, dtype=np.int32), kind, errors, zeros)
             out[c] = pa.DictionaryArray.from_arrays(gathered[key], dictionary, safe=False)  # (bounds checked above)
         return out
 
@@ -652,16 +695,24 @@ def _parts(chunk: Chunk, threads: int) -> list[Chunk]:
     ]
 
 
-def _gather(index: np.ndarray, kind: np.ndarray, errors: bool) -> pa.Array:
-    """int32 dictionary indices, index[kind] per row, null where that is -1; where every kind has the same text
-    and no row is in error (its kind is the last, -1), that one index without a gather."""
+def _gather(index: np.ndarray, kind: np.ndarray, errors: bool, zeros: np.ndarray) -> pa.Array:
+    """int32 dictionary indices, index[kind] per row, null where that is -1 (the last entry: a row in error). A
+    column with one text needs no gather: its indices are `zeros`, with a validity bitmap where some rows are null."""
     import numpy as np
     import pyarrow as pa
 
     kinds = index[:-1]
-    if not errors and len(kinds) and kinds[0] >= 0 and (kinds == kinds[0]).all():
-        return pa.array(np.full(len(kind), kinds[0], dtype=np.int32), pa.int32())
-    return _nullable_indices(np.take(index, kind))
+    if len(kinds) and int(kinds.max()) <= 0:  # texts numbered by first appearance: one text is index 0
+        if not errors and (kinds == 0).all():
+            return pa.Array.from_buffers(pa.int32(), len(kind), [None, pa.py_buffer(zeros)])
+        valid = np.take(index >= 0, kind)
+        return pa.Array.from_buffers(
+            pa.int32(), len(kind), [pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(zeros)]
+        )
+    codes = np.take(index, kind)
+    if not errors and (kinds >= 0).all():
+        return pa.array(codes, pa.int32())  # no row null: no validity to find
+    return _nullable_indices(codes)
 
 
 def _nullable_indices(codes: np.ndarray) -> pa.Array:
@@ -675,22 +726,6 @@ def _nullable_indices(codes: np.ndarray) -> pa.Array:
     codes = np.maximum(codes, 0)
     validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
     return pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)])
-
-
-def _codes(encoded: Any) -> np.ndarray:
-    import numpy as np
-    import pyarrow.compute as pc
-
-    indices = encoded.indices
-    if indices.null_count:
-        indices = pc.fill_null(indices, -1)
-    return np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)
-
-
-def _positions(positions: np.ndarray) -> pa.Array:
-    import pyarrow as pa
-
-    return pa.array(positions, pa.int64())
 
 
 def _decoded(table: pa.Table) -> pa.Table:
@@ -754,11 +789,13 @@ def _dictionary(codes: np.ndarray, values: list[Any]) -> pa.Array:
     return pa.DictionaryArray.from_arrays(_nullable_indices(codes), dictionary, safe=False)
 
 
-def _sources(chunk: Chunk, spread: Any, total: int) -> pa.Array:
+def _sources(chunk: Chunk, spread: Any, zeros: np.ndarray) -> pa.Array:
     import numpy as np
+    import pyarrow as pa
 
     if len(chunk.sources) == 1:
-        return _dictionary(np.zeros(total, dtype=np.int32), [_readable(chunk.sources[0])])
+        indices = pa.Array.from_buffers(pa.int32(), len(zeros), [None, pa.py_buffer(zeros)])
+        return pa.DictionaryArray.from_arrays(indices, pa.array([_readable(chunk.sources[0])]), safe=False)
     distinct = list(dict.fromkeys(chunk.sources))
     position = {s: i for i, s in enumerate(distinct)}
     codes = np.array([position[s] for s in chunk.sources], dtype=np.int32)

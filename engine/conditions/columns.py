@@ -16,6 +16,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ..core.arrays import by_code
 from ..core.logic import Tri
 from ..metrics.columns import MetricColumn
 from ..metrics.compute import ChipMetrics, MetricValue
@@ -100,15 +101,15 @@ class ComparisonColumns:
                 + [ENCODE[truth(comparison, MetricValue(metric.name, None, metric.dimension), threshold)]],
                 dtype=np.int8,
             )
-            return np.take(lut, metric.codes)  # (codes are -1..len(values)-1: -1 takes the unknown's entry)
+            return by_code(lut, metric.codes)  # (-1, unknown, takes the last entry)
         assert metric.value is not None and type(threshold) is Fraction
         t = float(threshold)
         value = metric.value
         out = compare_floats(comparison.op, value, t).view(np.int8)  # F=0, T=1 (a fresh array: changed in place below)
-        self._mark_near(comparison.metric, value, t, metric.unknown)
+        self._mark_near(comparison.metric, value, t, None)  # (an unknown value is NaN: never near)
         unknown = metric.unknown
-        if unknown.any():
-            out[unknown] = 2
+        if metric.has_unknown:
+            np.maximum(out, metric.unknown_digit, out=out)  # U=2 where unknown (F or T, whatever NaN compared as)
             # a bound decides the rows it covers where it lies on one side: a lower bound that meets `>=`/`>`
             # makes them true, one that fails `<`/`<=` false; an upper bound the other way round
             for bound, decides_true in ((metric.lower, (">=", ">")), (metric.upper, ("<", "<="))):
@@ -123,8 +124,9 @@ class ComparisonColumns:
                     out[covered & ~holds] = 0
         return out
 
-    def _mark_near(self, metric: str, value: np.ndarray, t: float, ignore: np.ndarray) -> None:
-        """Rows whose value lies within BAND of the threshold (each metric and threshold once)."""
+    def _mark_near(self, metric: str, value: np.ndarray, t: float, ignore: np.ndarray | None) -> None:
+        """Rows whose value lies within BAND of the threshold, other than the `ignore` ones (each metric and
+        threshold once)."""
         import numpy as np
 
         key = (metric, t, id(value))
@@ -135,7 +137,7 @@ class ComparisonColumns:
         near = self.near.setdefault(metric, np.zeros(self.rows, dtype=bool))
         with np.errstate(invalid="ignore"):
             hit = (value >= t - band) & (value <= t + band)
-        if ignore.any():
+        if ignore is not None and ignore.any():
             hit &= ~ignore
         near |= hit
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..core.arrays import by_code
 from ..sheets.columns import Coded, SheetColumns
 from .compute import ChipMetrics, _die_area
 from .definitions import Definitions, MetricDef
@@ -39,6 +40,23 @@ class MetricColumn:
     values: list[Any] | None = None
 
     _unknown: np.ndarray | None = None
+    _has_unknown: bool | None = None
+    _unknown_digit: np.ndarray | None = None
+
+    @property
+    def has_unknown(self) -> bool:
+        if self._has_unknown is None:
+            self._has_unknown = bool(self.unknown.any())
+        return self._has_unknown
+
+    @property
+    def unknown_digit(self) -> np.ndarray:
+        """int8 per row: 2 (a comparison's U) where the metric is unknown, else 0 (computed once)."""
+        import numpy as np
+
+        if self._unknown_digit is None:
+            self._unknown_digit = self.unknown.view(np.int8) * np.int8(2)
+        return self._unknown_digit
 
     @property
     def unknown(self) -> np.ndarray:
@@ -127,7 +145,10 @@ class MetricColumns:
                 return MetricColumn(name, "number", "dimensionless", value=np.full(n, np.nan))
             years = [float(v.year if hasattr(v, "year") else v) if v is not None else np.nan for v in released.values]
             return MetricColumn(
-                name, "number", "dimensionless", value=np.append(np.array(years, dtype=float), np.nan)[released.codes]
+                name,
+                "number",
+                "dimensionless",
+                value=by_code(np.append(np.array(years, dtype=float), np.nan), released.codes),
             )
         if name == "memory_type":
             coded = self.sheet.coded.get(("memory", "type"))
@@ -176,13 +197,17 @@ class MetricColumns:
         has_entry = np.zeros(n, dtype=bool)
         has_usual = np.zeros(n, dtype=bool)
         unusual = False  # some column lists a rate that is neither usual nor of 16 bits or fewer
+        scratch: np.ndarray | None = None  # the second and later products, one buffer (fresh pages cost)
         for op in self.sheet.throughput_ops():
             rate = self.sheet.quantities[("throughput", op)]
             bits = definitions.bit_lengths[op]  # rows that give their own bit length are read by the scalar path
-            product = rate.values * bits
+            if best is None:
+                product = rate.values * bits
+            else:
+                scratch = product = np.multiply(rate.values, bits, out=scratch)
             sparse = self.sheet.coded.get(("throughput", op, "sparse"))
             if sparse is not None:
-                flags = np.array([bool(v) for v in sparse.values] + [False], dtype=bool)[sparse.codes]
+                flags = by_code(np.array([bool(v) for v in sparse.values] + [False], dtype=bool), sparse.codes)
                 if flags.any():
                     product[flags] *= float(definitions.sparse_factor)
             best = product if best is None else np.fmax(best, product, out=best)
@@ -202,7 +227,7 @@ class MetricColumns:
         incomplete = has_entry & ~has_usual
         kind = self.sheet.coded.get(("kind",))
         if kind is not None:
-            incomplete &= ~np.array([v == "memory" for v in kind.values] + [False], dtype=bool)[kind.codes]
+            incomplete &= ~by_code(np.array([v == "memory" for v in kind.values] + [False], dtype=bool), kind.codes)
         if not incomplete.any():
             return value, None
         derived = value.copy()
@@ -229,10 +254,10 @@ class MetricColumns:
         found = [_die_area(spec) for spec in dies.values]
         per_value = np.array([float(f.value) if f.value is not None else np.nan for f in found] + [np.nan])
         per_lower = np.array([float(f.lower) if f.lower is not None else np.nan for f in found] + [np.nan])
-        value = np.where(dies.present, per_value[dies.codes], area)
+        value = np.where(dies.present, by_code(per_value, dies.codes), area)
         if np.isnan(per_lower).all():
             return value, None
-        return value, np.where(dies.present, per_lower[dies.codes], np.nan)
+        return value, np.where(dies.present, by_code(per_lower, dies.codes), np.nan)
 
     def _io(self, exclude: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None]:
         """compute._io: the sum of the links (less the excluded ones); an unknown link leaves a lower bound."""

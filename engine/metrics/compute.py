@@ -78,12 +78,16 @@ class ChipMetrics:
     def __getitem__(self, name: str) -> MetricValue:
         return self.values[name]
 
-    def with_derived(self, extra: Mapping[str, MetricDef]) -> ChipMetrics:
-        """These metrics plus a round's own derived ones (the sheet's metrics are computed once for every round)."""
+    def with_derived(self, extra: Mapping[str, MetricDef], only: Collection[str] | None = None) -> ChipMetrics:
+        """These metrics plus a round's own derived ones (the sheet's metrics are computed once for every round);
+        with `only`, just those of them and the ones they are computed from, without their basis (compute_metrics)."""
+        if only is not None:
+            wanted = _with_operands(only, extra)
+            extra = {n: m for n, m in extra.items() if n in wanted}
         if not extra:
             return self
         values = dict(self.values)
-        _derive_all(extra, values)
+        _derive_all(extra, values, words=only is None)
         return ChipMetrics(values, self.assumptions, self.warnings, self.concerns)
 
     def base_inputs(self, name: str, metric_defs: Mapping[str, MetricDef]) -> list[str]:
@@ -192,12 +196,13 @@ def _plain(name: str, dimension: str, value: Value, text: str, path: str) -> Met
     return MetricValue(name, value, dimension, f"{path} {text}" if value is not None else "")
 
 
-def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> MetricValue:
+def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue], words: bool = True) -> MetricValue:
+    """A derived metric from its operands (`words`: with its basis, which formats the operands' values)."""
     operands = [values[o] for o in metric.operands]
     if metric.divide is not None:
         top, bottom = operands
         divisor = bottom.value if isinstance(bottom.value, Fraction) and bottom.value > 0 else None
-        basis = f"{top.name} {top.text} / {bottom.name} {bottom.text}"
+        basis = f"{top.name} {top.text} / {bottom.name} {bottom.text}" if words else ""
         if isinstance(top.value, Fraction) and divisor is not None:
             return MetricValue(name, top.value / divisor, metric.dimension, basis)
         if top.value is None and top.lower is not None and divisor is not None:
@@ -210,30 +215,73 @@ def _derive(name: str, metric: MetricDef, values: dict[str, MetricValue]) -> Met
         return MetricValue(name, None, metric.dimension)
     known = [o.value for o in operands if isinstance(o.value, Fraction)]
     partial = sum((o.lower for o in operands if o.value is None and o.lower is not None), Fraction(0))
-    basis = " + ".join(f"{o.name} {o.text}" for o in operands)
+    basis = " + ".join(f"{o.name} {o.text}" for o in operands) if words else ""
     if len(known) == len(operands):
         return MetricValue(name, sum(known, Fraction(0)), metric.dimension, basis)
     return MetricValue(name, None, metric.dimension, basis, lower=sum(known, Fraction(0)) + partial)
 
 
-# The metrics read straight from a sheet (compute_metrics below); every other metric must be derived.
-SHEET_METRICS = (
-    "tpp",
-    "die_area",
-    "transistors",
-    "memory_bandwidth",
-    "memory_capacity",
-    "io_bandwidth",
-    "interconnect_bandwidth",
-    "package_area",
-    "datacenter",
-    "commercially_available_us",
-    "memory_type",
-    "release_year",
-    "kind",
-    "vendor",
-    "name",
-)
+def _quantity_of(name: str, dimension: str, read: Any, path: str) -> Any:
+    """A reader of a quantity taken as it stands (`read(spec)`: the Quantity, or None)."""
+
+    def reader(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricValue:
+        figure = read(spec)
+        return _plain(name, dimension, figure.value if figure is not None else None, str(figure), path)
+
+    return reader
+
+
+def _as_is(name: str, dimension: str, read: Any, path: str, text: Any = str) -> Any:
+    """A reader of a flag or a text taken as it stands."""
+
+    def reader(spec: ChipSpec, definitions: Definitions, out: ChipMetrics) -> MetricValue:
+        value = read(spec)
+        return _plain(name, dimension, value, text(value), path)
+
+    return reader
+
+
+def _memory(spec: ChipSpec, field: str) -> Any:
+    return getattr(spec.memory, field) if spec.memory else None
+
+
+def _flag(value: bool | None) -> str:
+    return str(value).lower()
+
+
+# How each metric read straight from a sheet is read (every other metric must be derived).
+_READERS: dict[str, Any] = {
+    "tpp": _tpp,
+    "die_area": lambda spec, definitions, out: _die_area(spec),
+    "transistors": _quantity_of("transistors", "dimensionless", lambda s: s.transistors, "transistors"),
+    "memory_bandwidth": _quantity_of(
+        "memory_bandwidth", "bandwidth", lambda s: _memory(s, "bandwidth"), "memory.bandwidth"
+    ),
+    "memory_capacity": _quantity_of("memory_capacity", "capacity", lambda s: _memory(s, "capacity"), "memory.capacity"),
+    "io_bandwidth": lambda spec, definitions, out: _io(spec, "io_bandwidth", ()),
+    "interconnect_bandwidth": lambda spec, definitions, out: _io(
+        spec, "interconnect_bandwidth", definitions.host_links
+    ),
+    "package_area": _quantity_of("package_area", "area", lambda s: s.package_area, "package_area"),
+    "datacenter": _as_is("datacenter", "boolean", lambda s: s.datacenter, "datacenter", _flag),
+    "commercially_available_us": _as_is(
+        "commercially_available_us",
+        "boolean",
+        lambda s: s.commercially_available_us,
+        "commercially_available_us",
+        _flag,
+    ),
+    "memory_type": _as_is("memory_type", "text", lambda s: _memory(s, "type"), "memory.type"),
+    "release_year": lambda spec, definitions, out: _plain(
+        "release_year", "dimensionless", _year(spec.released), str(spec.released), "released"
+    ),
+    "kind": _as_is("kind", "text", lambda s: s.kind, "kind", lambda k: k),
+    "vendor": _as_is("vendor", "text", lambda s: s.vendor, "vendor"),
+    "name": _as_is("name", "text", lambda s: s.name, "name"),
+}
+
+
+SHEET_METRICS = tuple(_READERS)
 
 
 def check_readers(definitions: Definitions, source: str) -> None:
@@ -263,11 +311,11 @@ def derivation_order(metrics: Mapping[str, MetricDef], known: Collection[str]) -
     return order
 
 
-def _derive_all(metrics: Mapping[str, MetricDef], values: dict[str, MetricValue]) -> None:
+def _derive_all(metrics: Mapping[str, MetricDef], values: dict[str, MetricValue], words: bool = True) -> None:
     """Add the derived metrics to the values; they may build on any metric already there (a round's own derived
     metric on a shared one, such as performance_density)."""
     for name, metric in _order_of(tuple(metrics.items()), frozenset(values)):
-        values[name] = _derive(name, metric, values)
+        values[name] = _derive(name, metric, values, words)
 
 
 @lru_cache(maxsize=256)
@@ -283,60 +331,41 @@ def _year(released: int | date | None) -> Fraction | None:
 
 
 def compute_metrics(
-    spec: ChipSpec, definitions: Definitions, extra: Mapping[str, MetricDef] | None = None
+    spec: ChipSpec,
+    definitions: Definitions,
+    extra: Mapping[str, MetricDef] | None = None,
+    only: Collection[str] | None = None,
 ) -> ChipMetrics:
-    """Every metric of the definitions (plus a round's own derived ones in `extra`) for one chip.
+    """Every metric of the definitions (plus a round's own derived ones in `extra`) for one chip; with `only`, just
+    those metrics and what they are computed from, without the words of a derived metric's basis (the batch path's
+    exact re-reading of a row near a threshold needs one or two values, and formatting them costs more).
 
     The definitions are the caller's (an Engine's): the bit lengths and host links a rules folder defines.
     """
     out = ChipMetrics(values={})
-    memory = spec.memory
-    bandwidth = memory.bandwidth if memory else None
-    capacity = memory.capacity if memory else None
-    base = {
-        "tpp": _tpp(spec, definitions, out),
-        "die_area": _die_area(spec),
-        "transistors": _plain(
-            "transistors",
-            "dimensionless",
-            spec.transistors and spec.transistors.value,
-            str(spec.transistors),
-            "transistors",
-        ),
-        "memory_bandwidth": _plain(
-            "memory_bandwidth", "bandwidth", bandwidth and bandwidth.value, str(bandwidth), "memory.bandwidth"
-        ),
-        "memory_capacity": _plain(
-            "memory_capacity", "capacity", capacity and capacity.value, str(capacity), "memory.capacity"
-        ),
-        "io_bandwidth": _io(spec, "io_bandwidth", ()),
-        "interconnect_bandwidth": _io(spec, "interconnect_bandwidth", definitions.host_links),
-        "package_area": _plain(
-            "package_area",
-            "area",
-            spec.package_area and spec.package_area.value,
-            str(spec.package_area),
-            "package_area",
-        ),
-        "datacenter": _plain("datacenter", "boolean", spec.datacenter, str(spec.datacenter).lower(), "datacenter"),
-        "commercially_available_us": _plain(
-            "commercially_available_us",
-            "boolean",
-            spec.commercially_available_us,
-            str(spec.commercially_available_us).lower(),
-            "commercially_available_us",
-        ),
-        "memory_type": _plain(
-            "memory_type", "text", memory.type if memory else None, str(memory.type if memory else None), "memory.type"
-        ),
-        "release_year": _plain("release_year", "dimensionless", _year(spec.released), str(spec.released), "released"),
-        "kind": _plain("kind", "text", spec.kind, spec.kind, "kind"),
-        "vendor": _plain("vendor", "text", spec.vendor, spec.vendor, "vendor"),
-        "name": _plain("name", "text", spec.name, spec.name, "name"),
-    }
-    out.values.update(base)
-    _derive_all({**definitions.metrics, **(extra or {})}, out.values)
+    metrics = {**definitions.metrics, **(extra or {})}
+    wanted = _with_operands(only, metrics) if only is not None else None
+    for name, reader in _READERS.items():
+        if wanted is None or name in wanted:
+            out.values[name] = reader(spec, definitions, out)
+    if wanted is not None:
+        metrics = {n: m for n, m in metrics.items() if n in wanted}
+    _derive_all(metrics, out.values, words=wanted is None)
     return out
+
+
+def _with_operands(names: Collection[str], metrics: Mapping[str, MetricDef]) -> set[str]:
+    """The names and, for a derived metric, its operands, theirs, and so on."""
+    found: set[str] = set()
+    pending = list(names)
+    while pending:
+        name = pending.pop()
+        if name not in found:
+            found.add(name)
+            metric = metrics.get(name)
+            if metric is not None and metric.derived:
+                pending.extend(metric.operands)
+    return found
 
 
 def rescaled(

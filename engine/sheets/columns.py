@@ -19,6 +19,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from ..core.arrays import by_code
 from ..core.errors import InputError, QuantityError
 from ..core.quantities import conversion_factor
 from .load import BitLengths, parse_chip
@@ -155,7 +156,10 @@ def _cross_checks(out: SheetColumns) -> None:
     kind = out.coded.get(("kind",))
     if kind is not None and rates:
         memory = _where_value(kind, "memory")
-        out.slow |= memory & np.logical_or.reduce(rates)
+        listed = rates[0].copy()
+        for given in rates[1:]:
+            listed |= given
+        out.slow |= memory & listed
     dies = out.coded.get(("dies",))
     area = out.quantities.get(("die_area",))
     if dies is not None and area is not None:
@@ -170,11 +174,12 @@ def _where_value(coded: Coded, value: Any) -> np.ndarray:
     import numpy as np
 
     hits = np.array([v == value for v in coded.values] + [False], dtype=bool)
-    return hits[coded.codes]
+    return by_code(hits, coded.codes)
 
 
 def _read(array: pa.Array, column: Column, bit_lengths: BitLengths, slow: np.ndarray) -> Quantity | Coded | None:
     """One column: its typed values, marking slow the rows whose cell the fast reading does not accept."""
+    import pyarrow as pa
 
     kind = column.kind
     path = column.path
@@ -194,11 +199,13 @@ def _read(array: pa.Array, column: Column, bit_lengths: BitLengths, slow: np.nda
     if kind == "sparse" and not _KEY.match(path[1]):
         slow |= _present(array)
         return None
-    encoded = _encoded(array)
     if kind == "json":
         checker = _json_probe(path[0])
     else:
         checker = _CHECKS[kind if kind != "text" else _TEXT_KIND.get(path, "text")]
+    if pa.types.is_boolean(array.type):  # two values: codes without a dictionary encoding (its hash pass)
+        return _coded(_bool_codes(array), [False, True], checker, bit_lengths, slow)
+    encoded = _encoded(array)
     return _coded(_indices(encoded), encoded.dictionary.to_pylist(), checker, bit_lengths, slow)
 
 
@@ -209,7 +216,8 @@ def _present(array: pa.Array) -> np.ndarray:
     import pyarrow.compute as pc
 
     if pa.types.is_floating(array.type):
-        return ~np.isnan(np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64))
+        present = np.isnan(np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64))
+        return np.logical_not(present, out=present)
     if pa.types.is_dictionary(array.type):
         values = array.dictionary
         indices = _indices(array)
@@ -219,11 +227,22 @@ def _present(array: pa.Array) -> np.ndarray:
             empty = np.isnan(np.asarray(values.to_numpy(zero_copy_only=False), dtype=np.float64))
         else:
             empty = np.asarray(pc.is_null(values).to_numpy(zero_copy_only=False), dtype=bool)
-        return ~np.append(empty, True)[indices]
+        return ~by_code(np.append(empty, True), indices)
     valid = pc.is_valid(array)
     if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
         valid = pc.and_(valid, pc.not_equal(pc.utf8_length(array), 0))
     return np.asarray(pc.fill_null(valid, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _bool_codes(array: pa.Array) -> np.ndarray:
+    """A boolean column as codes into [False, True], -1 where null."""
+    import numpy as np
+
+    filled = array.fill_null(False) if array.null_count else array
+    codes = np.asarray(filled.to_numpy(zero_copy_only=False), dtype=bool).astype(np.int32)
+    if array.null_count:
+        codes[np.asarray(array.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = -1
+    return codes
 
 
 def _indices(array: pa.DictionaryArray) -> np.ndarray:
@@ -275,10 +294,10 @@ def _coded(
         remap[i] = len(values)
         values.append(checked)
     if refused.any():
-        slow |= refused[indices]
+        slow |= by_code(refused, indices)
     if len(values) == len(distinct) and (remap[:-1] == np.arange(len(distinct))).all():
         return Coded(indices, values)  # every distinct value valid, in order: the indices as they are
-    return Coded(remap[indices], values)
+    return Coded(by_code(remap, indices), values)
 
 
 _ABSENT = object()
@@ -361,9 +380,9 @@ def _quantity(
         inner_slow = np.zeros(len(array.dictionary), dtype=bool)
         inner = _quantity(array.dictionary, column, dimension, link, inner_slow, distinct=True)
         indices = _indices(array)
-        slow |= present & np.append(inner_slow, False)[indices]
-        values = np.append(inner.values, np.nan)[indices]
-        unknown = np.append(inner.unknown, False)[indices] if inner.unknown is not None else None
+        slow |= present & by_code(np.append(inner_slow, False), indices)
+        values = by_code(np.append(inner.values, np.nan), indices)
+        unknown = by_code(np.append(inner.unknown, False), indices) if inner.unknown is not None else None
         return Quantity(values, present, unknown)
     if pa.types.is_integer(array.type) or pa.types.is_float64(array.type):
         if pa.types.is_integer(array.type):
