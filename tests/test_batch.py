@@ -26,6 +26,8 @@ from exportctl import Engine, Status
 from exportctl.cli import main
 from exportctl.core.errors import InputError
 from exportctl.sheets.table import parse_header, row_mapping, spec_row
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.conftest import CATALOG, ROOT, durable_available, shipped_engine
 from tests.synthetic import DENSITY_LINES, catalog, typed_catalog
@@ -550,3 +552,61 @@ def test_a_writer_that_fails_stops_the_run_with_its_error_and_an_aborted_one_wri
     with pytest.raises(ValueError, match="row 2"):
         got.extend(ahead(chunks()))  # (extend keeps what came before the error)
     assert got == [1]
+
+
+@given(
+    table=st.lists(st.integers(0, 3), min_size=1, max_size=4),
+    codes=st.lists(st.integers(-1, 3), max_size=200),
+)
+def test_a_small_table_looked_up_by_packed_bytes_gives_what_indexing_gives(table, codes):
+    """by_code and packed_lookup read entry `code` of a table per row, the last entry for code -1 (unknown)."""
+    from exportctl.core.arrays import by_code, packed_lookup, shifts
+
+    codes = [c for c in codes if c < len(table) - 1 or c == -1]
+    entries = np.array(table, dtype=np.int8)
+    column = np.array(codes, dtype=np.int32)
+    expected = np.array([table[c] for c in codes], dtype=np.int8)
+    assert by_code(entries, column).tolist() == expected.tolist()
+    offsets = shifts(column)
+    if len(column) == 0 or column.max() <= 2:
+        assert offsets is not None
+        assert packed_lookup(entries, offsets).tolist() == expected.tolist()
+        assert packed_lookup(entries.astype(bool), offsets).tolist() == expected.astype(bool).tolist()
+    else:
+        assert offsets is None  # (codes beyond 2 do not fit a packed byte)
+
+
+def test_comparisons_computed_in_blocks_mark_the_rows_near_a_line_on_either_side_of_a_block_edge():
+    """ComparisonColumns.prepare reads a metric in blocks of rows: values on, a hair under and a hair over a line,
+    placed at the last row of a block and the first of the next, compare and are marked near as one pass over the
+    whole column would."""
+    from exportctl.conditions import columns as cc
+    from exportctl.metrics.columns import MetricColumn
+
+    engine = shipped_engine()
+    (program,) = [p for p in engine.rules if p.round.id == "us-2023-10"]
+    rows = 3 * cc.BLOCK + 7
+    rng = np.random.default_rng(5)
+    tpp = rng.uniform(100, 9000, rows)
+    for i, at in enumerate((cc.BLOCK - 1, cc.BLOCK, 2 * cc.BLOCK - 1, 2 * cc.BLOCK, rows - 1)):
+        tpp[at] = 4800.0 * (1 + (i % 3 - 1) * 1e-12)
+    tpp[rng.random(rows) < 0.05] = np.nan
+    metrics = {
+        name: MetricColumn(name, "number", "dimensionless", value=values)
+        for name, values in (("tpp", tpp), ("performance_density", tpp / 800.0))
+    }
+    metrics["datacenter"] = MetricColumn(
+        "datacenter", "boolean", "boolean", codes=np.zeros(rows, dtype=np.int32), values=[True]
+    )
+    metrics["kind"] = MetricColumn("kind", "text", "text", codes=np.zeros(rows, dtype=np.int32), values=["accelerator"])
+    blocked = cc.ComparisonColumns(rows)
+    blocked.prepare(program, metrics, DAY)
+    whole = cc.ComparisonColumns(rows)
+    for comparison in program.comparisons:
+        threshold = cc.threshold_on(comparison, DAY)
+        expected = whole._compute(comparison, metrics[comparison.metric], threshold)
+        assert blocked.tri(comparison, metrics[comparison.metric], threshold).tolist() == expected.tolist()
+    assert set(blocked.near) == set(whole.near) == {"tpp", "performance_density"}
+    for name in blocked.near:
+        assert blocked.near[name].tolist() == whole.near[name].tolist()
+    assert blocked.near["tpp"][[cc.BLOCK - 1, cc.BLOCK, 2 * cc.BLOCK - 1, 2 * cc.BLOCK, rows - 1]].all()

@@ -176,3 +176,29 @@ def test_a_sheet_written_back_as_json_or_yaml_classifies_the_same(spec) -> None:
     for text in (json.dumps(dumped), yaml.safe_dump(dumped, allow_unicode=True)):
         again = parse_chip(parse_yaml(text, "<round trip>"), "<round trip>")
         assert signature(classify(again, ROUND_IDS, as_of=AS_OF, rules=shipped_rules())) == expected
+
+
+# 7 ---------------------------------------------------------------------------------------------------------------
+
+
+@given(
+    spec=st.one_of(
+        chip_dicts().map(spec_of),
+        st.sampled_from(CATALOG_FILES).map(lambda path: catalog_chip(path).spec),
+    ),
+    wanted=st.lists(st.sampled_from(sorted({c.metric for p in shipped_rules() for c in p.comparisons})), min_size=1),
+)
+def test_metrics_computed_only_where_needed_equal_the_full_computation(spec, wanted) -> None:  # type: ignore[no-untyped-def]
+    """compute_metrics(only=...) (what the batch path's exact re-reading uses) gives each asked-for metric the value
+    and bounds the full computation gives, under every round's own derived metrics too."""
+    definitions = shipped_rules().definitions
+    for program in shipped_rules():
+        asked = [m for m in wanted if m in program.metric_defs]
+        full = compute_metrics(spec, definitions).with_derived(program.derived)
+        some = compute_metrics(
+            spec, definitions, only=asked + [b for m in asked for b in full.base_inputs(m, program.metric_defs)]
+        )
+        some = some.with_derived(program.derived, only=asked)
+        for name in asked:
+            a, b = full[name], some[name]
+            assert (a.value, a.lower, a.upper) == (b.value, b.lower, b.upper), (program.round.id, name)

@@ -7,14 +7,17 @@ errors. Then each distinct pattern is decided once, through the Engine's memo, a
 (batch/rows.py); rows get theirs by a gather. The missing figures of an indeterminate row are its own: the pattern's
 candidate figures, filtered by which of them the row lacks.
 
-An evaluator keeps what it learnt (pattern -> output row) across the chunks of one run; it holds no other state.
-A large chunk is cut into parts, one per core, evaluated in threads (numpy and Arrow release the GIL): what the
-parts learn is shared under the evaluator's lock, and the output columns are dictionary-encoded over distinct texts.
+An evaluator keeps what it learnt (pattern -> output row, exact re-readings) across the chunks of one run; it holds
+no other state. A large chunk is cut into parts, one per core, in three steps: the fast reading side by side in
+threads (numpy and Arrow release the GIL), the exact and scalar re-reading in one thread (Python: two threads would
+only take turns), the verdicts and output tables side by side again, sharing what they learn under the evaluator's
+lock. The output columns are dictionary-encoded over distinct texts.
 """
 
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import threading
 from collections import OrderedDict
@@ -98,6 +101,22 @@ class _Round:
     kinds: dict[int, int] = field(default_factory=dict)  # slot << bits | missing mask -> kind id
 
 
+@dataclass
+class _Part:
+    """A part of a chunk between the evaluation's steps: what the fast reading found, and what the scalar path
+    changed (unknown: per round, the missing-figure masks of rows it read; names and errors of those rows)."""
+
+    chunk: Chunk
+    sheet: SheetColumns
+    metrics: MetricColumns
+    comparisons: ComparisonColumns
+    found: list[Patterns]
+    unknown: list[dict[int, int]]
+    names: dict[int, str] = field(default_factory=dict)
+    errors: dict[int, str] = field(default_factory=dict)
+    exact: int = 0  # rows re-read exactly
+
+
 class Evaluator:
     """Evaluates chunks of rows under some rounds, as of a day (dated thresholds), per round or combined."""
 
@@ -144,69 +163,83 @@ class Evaluator:
     # --- one chunk -------------------------------------------------------------------------------------------
 
     def evaluate(self, chunk: Chunk) -> pa.Table:
-        """The chunk's result rows. A large chunk is cut into parts evaluated side by side, one per thread: most of
-        the work is numpy and Arrow, which release the GIL; what the parts learn is shared under a lock."""
+        """The chunk's result rows. A large chunk is cut into parts, one per thread, read and compared side by side
+        (numpy and Arrow release the GIL); then the rows the fast reading cannot decide are read by the scalar path,
+        in this thread alone (Python: in two threads at once each would hold up the other's numpy); then each part's
+        verdicts and output table, side by side again, sharing what they learn under a lock."""
         parts = _parts(chunk, self.threads)
         if len(parts) == 1:
-            return self._evaluate_part(chunk)
+            part = self._read(chunk)
+            try:
+                self._decide_exactly(part)
+                return self._finish(part)
+            finally:
+                part.metrics.close()
         from concurrent.futures import ThreadPoolExecutor
 
         import pyarrow as pa
 
         with ThreadPoolExecutor(len(parts), thread_name_prefix="exportctl-batch") as pool:
-            tables = list(pool.map(self._evaluate_part, parts))
+            read = list(pool.map(self._read, parts))
+            try:
+                for part in read:
+                    self._decide_exactly(part)
+                tables = list(pool.map(self._finish, read))
+            finally:
+                for part in read:
+                    part.metrics.close()
         return pa.concat_tables(tables)
 
-    def _evaluate_part(self, chunk: Chunk) -> pa.Table:
+    def _read(self, chunk: Chunk) -> _Part:
+        """The fast reading: the cells as typed columns, the metrics, each round's pattern per row."""
         sheet = read_columns(chunk.table, self.definitions.bit_lengths)
         metrics = MetricColumns(sheet, self.definitions)
-        try:
-            return self._evaluate(chunk, sheet, metrics)
-        finally:
-            metrics.close()
+        comparisons = ComparisonColumns(chunk.table.num_rows)
+        found = [patterns(p, metrics.for_round(p.derived), self.on, comparisons) for p in self.programs]
+        return _Part(chunk, sheet, metrics, comparisons, found, [{} for _ in self._rounds])
 
-    def _evaluate(self, chunk: Chunk, sheet: SheetColumns, metrics: MetricColumns) -> pa.Table:
+    def _decide_exactly(self, part: _Part) -> None:
+        """The rows near a threshold re-decided from their decimal text, and the slow rows read like YAML sheets."""
         import numpy as np
 
-        table = chunk.table
-        n = table.num_rows
-        comparisons = ComparisonColumns(n)
-        found = [patterns(p, metrics.for_round(p.derived), self.on, comparisons) for p in self.programs]
-        unknown: list[dict[int, int]] = [
-            {} for _ in self._rounds
-        ]  # missing-figure masks of rows read by the scalar path
-        names: dict[int, str] = {}
-        errors: dict[int, str] = {}
-        exact = self._exact_numbers(sheet, table, comparisons.near, found)
+        chunk, sheet, found = part.chunk, part.sheet, part.found
+        part.exact = self._exact_numbers(sheet, chunk.table, part.comparisons.near, found)
         slow = np.flatnonzero(sheet.slow)
         if len(slow):
-            subset = _decoded(table.take(slow)).to_pylist()
+            subset = _decoded(chunk.table.take(slow)).to_pylist()
             for row, cells in zip(slow, subset, strict=True):
-                self._scalar(sheet, chunk, int(row), list(cells.values()), found, unknown, names, errors)
-        exact += len(slow)
+                self._scalar(sheet, chunk, int(row), list(cells.values()), found, part.unknown, part.names, part.errors)
+        part.exact += len(slow)
+
+    def _finish(self, part: _Part) -> pa.Table:
+        """Each row's output kind (a pattern decided once, through the memo) and the part's output table."""
+        import numpy as np
+
+        chunk, sheet, metrics, errors = part.chunk, part.sheet, part.metrics, part.errors
+        n = chunk.table.num_rows
         good: np.ndarray | None = None  # None: every row is good
         if errors:
             good = np.ones(n, dtype=bool)
             good[list(errors)] = False
-        with self._lock:  # what is learnt (slots, kinds) is shared by the parts of a chunk
-            kinds = (
-                np.stack(
-                    [
-                        self._kind_ids(r, f, u, metrics.for_round(r.program.derived), good, n)
-                        for r, f, u in zip(self._rounds, found, unknown, strict=True)
-                    ]
-                )
-                if self._rounds
-                else np.zeros((0, n), dtype=np.int32)
+        kinds = (
+            np.stack(
+                [
+                    self._kind_ids(r, f, u, metrics.for_round(r.program.derived), good, n)
+                    for r, f, u in zip(self._rounds, part.found, part.unknown, strict=True)
+                ]
             )
-            if good is None:
-                good = np.ones(n, dtype=bool)
+            if self._rounds
+            else np.zeros((0, n), dtype=np.int32)
+        )
+        if good is None:
+            good = np.ones(n, dtype=bool)
+        with self._lock:  # what is learnt (slots, kinds) is shared by the parts of a chunk
             if self.combined:
                 kinds = self._combine(kinds, good)[None, :]
             known = list(self.kinds)  # this part's kinds are all in it (another part may add more meanwhile)
-        out = self._table(chunk, sheet, kinds, good, names, errors, known)
+        out = self._table(chunk, sheet, kinds, good, part.names, errors, known)
         with self._lock:
-            self.counts.exact += exact
+            self.counts.exact += part.exact
             self.counts.rows += n + len(chunk.errors)
             self.counts.evaluated += int(good.sum())
             self.counts.errors += len(errors) + len(chunk.errors)
@@ -250,23 +283,25 @@ class Evaluator:
         metric_defs = {k: v for p in self.programs for k, v in p.metric_defs.items()}
         groups = flags[:, rows].T  # per near row, which metrics are near
         read = input_columns(names, sheet, metric_defs)  # the cells some near metric is computed from
-        cells_of = zip(*(c.to_pylist() for c in _decoded(table.select(read).take(rows)).columns), strict=True)
-        positions: dict[tuple[str, ...], list[int]] = {}  # near metrics -> where in `read` their cells are
+        cells = [_absent_nan(c.to_pylist()) for c in _decoded(table.select(read).take(rows)).columns]
         readings: dict[tuple[Any, ...], int] = {}  # (near metrics, their cells) -> index in exact_rows
         exact_rows: list[list[tuple[int, ...]]] = []
         key_of = np.empty(len(rows), dtype=np.int64)
-        for r, (flagged, values) in enumerate(zip(groups.tolist(), cells_of, strict=True)):
-            which = tuple(m for m, flag in zip(names, flagged, strict=True) if flag)
-            where = positions.get(which)
-            if where is None:
-                where = positions[which] = [read.index(i) for i in input_columns(which, sheet, metric_defs)]
-            key = (which, tuple(values[p] if values[p] == values[p] else None for p in where))  # (NaN: absent)
-            index = readings.get(key)
-            if index is None:
-                cells = [(sheet.columns[read[p]], cell_text(values[p])) for p in where]
-                index = readings[key] = len(exact_rows)
-                exact_rows.append(self._exact_of((which, tuple((c.header, v) for c, v in cells)), cells, which))
-            key_of[r] = index
+        near_bits = groups.astype(np.int64) @ (1 << np.arange(len(names), dtype=np.int64))  # per row, its near metrics
+        for bits in np.unique(near_bits).tolist():
+            which = tuple(m for i, m in enumerate(names) if bits >> i & 1)
+            members = np.flatnonzero(near_bits == bits)
+            where = [read.index(i) for i in input_columns(which, sheet, metric_defs)]
+            pick = operator.itemgetter(*members.tolist()) if len(members) > 1 else lambda c, r=int(members[0]): (c[r],)
+            index_of = []
+            for values in zip(*(pick(cells[p]) for p in where), strict=True):
+                index = readings.get((which, values))
+                if index is None:
+                    texts = [(sheet.columns[read[p]], cell_text(v)) for p, v in zip(where, values, strict=True)]
+                    index = readings[(which, values)] = len(exact_rows)
+                    exact_rows.append(self._exact_of((which, tuple((c.header, v) for c, v in texts)), texts, which))
+                index_of.append(index)
+            key_of[members] = index_of
         for r, pats in enumerate(found):
             program = pats.program
             k = len(program.comparisons)
@@ -371,10 +406,23 @@ class Evaluator:
     ) -> np.ndarray:
         """Each row's output kind under the round: its pattern's slot and, where the verdict names missing figures,
         which of them the row lacks."""
-        import numpy as np
-
         if found.codes is not None and state.lut is not None and state.direct is not None:
             return self._direct_kinds(state, found.codes, overrides, metrics, good)
+        with self._lock:
+            return self._keyed_kinds(state, found, overrides, metrics, good, n)
+
+    def _keyed_kinds(
+        self,
+        state: _Round,
+        found: Patterns,
+        overrides: dict[int, int],
+        metrics: Any,
+        good: np.ndarray | None,
+        n: int,
+    ) -> np.ndarray:
+        """`_kind_ids` for a large pattern space, through np.unique (under the evaluator's lock)."""
+        import numpy as np
+
         slots = self._slots(state, found, good)
         bits = len(state.bases)
         candmask = np.array([s.mask for s in state.slots] + [0], dtype=np.int64)
@@ -402,7 +450,8 @@ class Evaluator:
         self, state: _Round, codes: np.ndarray, overrides: dict[int, int], metrics: Any, good: np.ndarray | None
     ) -> np.ndarray:
         """`_kind_ids` for a small pattern space: one gather from a code -> kind array (MISSING where the kind also
-        depends on which figures the row lacks: those rows only are keyed by their missing figures)."""
+        depends on which figures the row lacks: those rows only are keyed by their missing figures). The gather
+        needs no lock: an entry another part is filling in reads UNSEEN, and is looked at again under it."""
         import numpy as np
 
         assert state.lut is not None and state.direct is not None
@@ -410,37 +459,55 @@ class Evaluator:
             codes = np.where(good, codes, 0)
         out = np.take(state.direct, codes)
         if len(out) and int(out.min()) < 0:
-            bits = len(state.bases)
-            fresh = out == UNSEEN
-            if good is not None:
-                fresh &= good  # (a row in error has code 0 here: no pattern of its own to decide)
-            if fresh.any():
-                seen = np.zeros(len(state.lut), dtype=bool)
-                seen[codes[fresh]] = True
-                for code in np.flatnonzero(seen):
-                    slot = int(state.lut[code])
-                    if slot < 0:
-                        slot = state.lut[code] = self._slot(state, decode(int(code), len(state.program.comparisons)))
-                    mask = state.slots[slot].mask
-                    state.direct[code] = self._kind(state, slot << bits, bits) if not mask else MISSING
-                out = np.take(state.direct, codes)
-            rows = np.flatnonzero(out == MISSING if good is None else (out == MISSING) & good)
-            if len(rows):
-                slots = np.take(state.lut, codes[rows]).astype(np.int64)
-                masks = np.array([s.mask for s in state.slots], dtype=np.int64)
-                lacks = np.zeros(len(rows), dtype=np.int64)
-                for bit, name in enumerate(state.bases):
-                    lacks |= np.take(metrics[name].unknown, rows).astype(np.int64) << bit
-                if overrides:  # rows read by the scalar path: the figures they lack, as it found them
-                    where = np.fromiter(overrides, dtype=np.int64, count=len(overrides))
-                    value = np.fromiter(overrides.values(), dtype=np.int64, count=len(overrides))
-                    at = np.minimum(np.searchsorted(rows, where), len(rows) - 1)
-                    hit = rows[at] == where
-                    lacks[at[hit]] = value[hit]
-                keys = (slots << bits) | (lacks & np.take(masks, slots))
-                distinct, inverse = np.unique(keys, return_inverse=True)
-                ids = np.array([self._kind(state, int(k), bits) for k in distinct], dtype=np.int32)
-                out[rows] = ids[inverse.reshape(-1)]
+            with self._lock:
+                return self._learn_kinds(state, codes, out, overrides, metrics, good)
+        return out if good is None else np.where(good, out, -1).astype(np.int32)
+
+    def _learn_kinds(
+        self,
+        state: _Round,
+        codes: np.ndarray,
+        out: np.ndarray,
+        overrides: dict[int, int],
+        metrics: Any,
+        good: np.ndarray | None,
+    ) -> np.ndarray:
+        """`_direct_kinds` where some rows' kinds are not known yet: their patterns decided, the kinds of rows
+        keyed by their missing figures found (under the evaluator's lock)."""
+        import numpy as np
+
+        assert state.lut is not None and state.direct is not None
+        bits = len(state.bases)
+        fresh = out == UNSEEN
+        if good is not None:
+            fresh &= good  # (a row in error has code 0 here: no pattern of its own to decide)
+        if fresh.any():
+            seen = np.zeros(len(state.lut), dtype=bool)
+            seen[codes[fresh]] = True
+            for code in np.flatnonzero(seen):
+                slot = int(state.lut[code])
+                if slot < 0:
+                    slot = state.lut[code] = self._slot(state, decode(int(code), len(state.program.comparisons)))
+                mask = state.slots[slot].mask
+                state.direct[code] = self._kind(state, slot << bits, bits) if not mask else MISSING
+            out = np.take(state.direct, codes)
+        rows = np.flatnonzero(out == MISSING if good is None else (out == MISSING) & good)
+        if len(rows):
+            slots = np.take(state.lut, codes[rows]).astype(np.int64)
+            masks = np.array([s.mask for s in state.slots], dtype=np.int64)
+            lacks = np.zeros(len(rows), dtype=np.int64)
+            for bit, name in enumerate(state.bases):
+                lacks |= np.take(metrics[name].unknown, rows).astype(np.int64) << bit
+            if overrides:  # rows read by the scalar path: the figures they lack, as it found them
+                where = np.fromiter(overrides, dtype=np.int64, count=len(overrides))
+                value = np.fromiter(overrides.values(), dtype=np.int64, count=len(overrides))
+                at = np.minimum(np.searchsorted(rows, where), len(rows) - 1)
+                hit = rows[at] == where
+                lacks[at[hit]] = value[hit]
+            keys = (slots << bits) | (lacks & np.take(masks, slots))
+            distinct, inverse = np.unique(keys, return_inverse=True)
+            ids = np.array([self._kind(state, int(k), bits) for k in distinct], dtype=np.int32)
+            out[rows] = ids[inverse.reshape(-1)]
         return out if good is None else np.where(good, out, -1).astype(np.int32)
 
     def _slots(self, state: _Round, found: Patterns, good: np.ndarray | None) -> np.ndarray:
@@ -726,6 +793,11 @@ def _nullable_indices(codes: np.ndarray) -> pa.Array:
     codes = np.maximum(codes, 0)
     validity = pa.py_buffer(np.packbits(~null, bitorder="little"))
     return pa.Array.from_buffers(pa.int32(), len(codes), [validity, pa.py_buffer(codes)])
+
+
+def _absent_nan(values: list[Any]) -> list[Any]:
+    """A column's values with NaN as None (absent, as cell_text reads it), so that equal cells are equal keys."""
+    return [None if v != v else v for v in values]  # noqa: PLR0124 (NaN is the one value unequal to itself)
 
 
 def _decoded(table: pa.Table) -> pa.Table:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..core.arrays import by_code
+from ..core.arrays import by_code, packed_lookup, shifts
 from ..sheets.columns import Coded, SheetColumns
 from .compute import ChipMetrics, _die_area
 from .definitions import Definitions, MetricDef
@@ -42,6 +42,21 @@ class MetricColumn:
     _unknown: np.ndarray | None = None
     _has_unknown: bool | None = None
     _unknown_digit: np.ndarray | None = None
+    _offsets: np.ndarray | None = None  # core.arrays.shifts of the codes, once (empty where they do not fit)
+
+    def by_code(self, table: np.ndarray) -> np.ndarray:
+        """table[code] per row of a boolean or text metric, its last entry where the metric is unknown: a table of
+        up to four entries (a boolean's or a short text's comparison) by packed_lookup, any other by by_code."""
+        import numpy as np
+
+        assert self.codes is not None
+        if len(table) <= 4 and (table.dtype == np.bool_ or table.dtype == np.int8):
+            if self._offsets is None:
+                offsets = shifts(self.codes)
+                self._offsets = offsets if offsets is not None else np.zeros(0, dtype=np.uint8)
+            if len(self._offsets) == len(self.codes):
+                return packed_lookup(table, self._offsets)
+        return by_code(table, self.codes)
 
     @property
     def has_unknown(self) -> bool:
@@ -225,9 +240,9 @@ class MetricColumns:
         if not (unusual and usual):
             return value, None
         incomplete = has_entry & ~has_usual
-        kind = self.sheet.coded.get(("kind",))
-        if kind is not None:
-            incomplete &= ~by_code(np.array([v == "memory" for v in kind.values] + [False], dtype=bool), kind.codes)
+        kind = self.columns["kind"]  # (the model's default, accelerator, where a row gives none)
+        assert kind.values is not None
+        incomplete &= ~kind.by_code(np.array([v == "memory" for v in kind.values] + [False], dtype=bool))
         if not incomplete.any():
             return value, None
         derived = value.copy()
