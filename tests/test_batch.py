@@ -610,3 +610,47 @@ def test_comparisons_computed_in_blocks_mark_the_rows_near_a_line_on_either_side
     for name in blocked.near:
         assert blocked.near[name].tolist() == whole.near[name].tolist()
     assert blocked.near["tpp"][[cc.BLOCK - 1, cc.BLOCK, 2 * cc.BLOCK - 1, 2 * cc.BLOCK, rows - 1]].all()
+
+
+def test_a_row_near_a_round_s_own_metric_derived_from_a_shared_derived_one_is_re_read_exactly(tmp_path):
+    """A round may derive a metric from a shared derived one (twice the performance density, here a line of its
+    own at 7 that makes a chip 3A090.a): a row exactly on that line, and one a hair under it, are re-read from their
+    decimal text with the shared metric computed too, and batch says what single evaluation says."""
+    import shutil
+
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    shutil.copy(ROOT / "rules" / "_metrics.yaml", folder)
+    text = (ROOT / "rules" / "us-2023-10.yaml").read_text()
+    edits = [
+        (
+            "\nclauses:\n",
+            (
+                "\nderived:\n  dens2:\n    dimension: density\n    description: twice\n"
+                "    sum: [performance_density, performance_density]\nclauses:\n"
+            ),
+        ),
+        ("  - id: 3A090.a\n", "  - id: x.dens\n    when: dens2 >= 7\n    text: twice the density\n  - id: 3A090.a\n"),
+        ("any: [clause 3A090.a.1, clause 3A090.a.2]", "any: [clause 3A090.a.1, clause 3A090.a.2, clause x.dens]"),
+    ]
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    (folder / "us-2023-10.yaml").write_text(text)
+    engine = Engine(folder, backend="python")
+    table = pa.table(
+        {
+            "name": ["on", "under"],
+            "vendor": ["Acme", "Acme"],
+            "datacenter": [True, True],
+            "throughput.fp8[TOPS]": [350.0, 349.99999999999],
+            "die_area[mm^2]": [800.0, 800.0],
+        }
+    )
+    evaluator = engine.evaluator(["us-2023-10"], DAY)
+    from exportctl.sheets.table import Chunk
+
+    out = evaluator.evaluate(Chunk(table, ["<table>"], np.arange(1, 3)))
+    assert evaluator.counts.exact == 2  # both near the dens2 line
+    assert batch_rows(out) == single_rows(engine, table, ["us-2023-10"])
+    assert [rows[0][2] for rows in batch_rows(out)] == ["3A090.a", "3A090.b"]  # (on the line: a; under it: b)

@@ -41,7 +41,7 @@ from ..core.logic import Tri
 from ..decision.presume import presume
 from ..decision.verdict import Verdict
 from ..metrics.columns import MetricColumns, base_inputs, input_columns
-from ..metrics.compute import ChipMetrics, compute_metrics
+from ..metrics.compute import ChipMetrics, compute_metrics, with_operands
 from ..metrics.definitions import Definitions
 from ..results.result import Result
 from ..rules.calendar import threshold_on
@@ -175,19 +175,24 @@ class Evaluator:
                 return self._finish(part)
             finally:
                 part.metrics.close()
-        from concurrent.futures import ThreadPoolExecutor
+        from concurrent.futures import ThreadPoolExecutor, wait
 
         import pyarrow as pa
 
-        with ThreadPoolExecutor(len(parts), thread_name_prefix="exportctl-batch") as pool:
-            read = list(pool.map(self._read, parts))
-            try:
+        read: list[_Part] = []
+        try:
+            with ThreadPoolExecutor(len(parts), thread_name_prefix="exportctl-batch") as pool:
+                futures = [pool.submit(self._read, part) for part in parts]
+                wait(futures)
+                read = [f.result() for f in futures if f.exception() is None]
+                for future in futures:
+                    future.result()  # a part that failed stops the chunk with its error
                 for part in read:
                     self._decide_exactly(part)
                 tables = list(pool.map(self._finish, read))
-            finally:
-                for part in read:
-                    part.metrics.close()
+        finally:  # (the pool's threads have all finished: no part is in use)
+            for part in read:
+                part.metrics.close()
         return pa.concat_tables(tables)
 
     def _read(self, chunk: Chunk) -> _Part:
@@ -263,8 +268,8 @@ class Evaluator:
     def _exact_numbers(
         self, sheet: SheetColumns, table: pa.Table, near: dict[str, np.ndarray], found: list[Patterns]
     ) -> int:
-        """Rows near a threshold: the comparisons of their near metrics decided by the scalar path (compute_metrics,
-        pattern) from their decimal text; returns how many rows.
+        """Rows near a threshold: the comparisons of their near metrics decided by the scalar functions
+        (compute_metrics, truth) from their decimal text; returns how many rows.
 
         Only the cells the near metrics are computed from are read (name and vendor are a placeholder: text
         comparisons are exact already), so rows repeating the same figures share one reading; the digits are then
@@ -280,18 +285,19 @@ class Evaluator:
         rows = np.flatnonzero(flags.any(axis=0))
         if not len(rows):
             return 0
-        metric_defs = {k: v for p in self.programs for k, v in p.metric_defs.items()}
         groups = flags[:, rows].T  # per near row, which metrics are near
-        read = input_columns(names, sheet, metric_defs)  # the cells some near metric is computed from
+        read = self._near_cells(tuple(names), sheet)  # the cells some near metric is computed from
         cells = [_absent_nan(c.to_pylist()) for c in _decoded(table.select(read).take(rows)).columns]
         readings: dict[tuple[Any, ...], int] = {}  # (near metrics, their cells) -> index in exact_rows
         exact_rows: list[list[tuple[int, ...]]] = []
         key_of = np.empty(len(rows), dtype=np.int64)
-        near_bits = groups.astype(np.int64) @ (1 << np.arange(len(names), dtype=np.int64))  # per row, its near metrics
-        for bits in np.unique(near_bits).tolist():
-            which = tuple(m for i, m in enumerate(names) if bits >> i & 1)
-            members = np.flatnonzero(near_bits == bits)
-            where = [read.index(i) for i in input_columns(which, sheet, metric_defs)]
+        kinds, kind_of = np.unique(groups, axis=0, return_inverse=True)  # the distinct sets of near metrics
+        kind_of = kind_of.reshape(-1)
+        for w, kind in enumerate(kinds.tolist()):
+            which = tuple(m for m, flag in zip(names, kind, strict=True) if flag)
+            members = np.flatnonzero(kind_of == w)
+            where = [read.index(i) for i in self._near_cells(which, sheet)]
+            # the members' cells, column by column (itemgetter picks them in C; it returns a bare value for one)
             pick = operator.itemgetter(*members.tolist()) if len(members) > 1 else lambda c, r=int(members[0]): (c[r],)
             index_of = []
             for values in zip(*(pick(cells[p]) for p in where), strict=True):
@@ -346,14 +352,23 @@ class Evaluator:
                 self._exact.popitem(last=False)
         return exact
 
+    def _near_cells(self, which: tuple[str, ...], sheet: SheetColumns) -> list[int]:
+        """The sheet's columns the metrics in `which` are computed from, under every round's definitions (a round's
+        own derived metric may share its name with another round's)."""
+        found: set[int] = set()
+        for program in self.programs:
+            found.update(input_columns([m for m in which if m in program.metric_defs], sheet, program.metric_defs))
+        return sorted(found)
+
     def _near_plan(self, which: tuple[str, ...]) -> tuple[set[str], list[list[tuple[int, Any, Any]]]]:
-        """For rows near thresholds of the metrics in `which`: the metrics to compute, and per round the number
-        comparisons to decide again (index, comparison, threshold on the evaluator's day); made once per run."""
+        """For rows near thresholds of the metrics in `which`: the metrics to compute (with every metric they are
+        derived from, a shared derived one included), and per round the number comparisons to decide again (index,
+        comparison, threshold on the evaluator's day); made once per run."""
         plan = self._plans.get(which)
         if plan is None:
             needs = {*which}
             for program in self.programs:
-                needs.update(b for m in which if m in program.metric_defs for b in base_inputs(m, program.metric_defs))
+                needs |= with_operands([m for m in which if m in program.metric_defs], program.metric_defs)
             deciding = [
                 [
                     (j, c, threshold_on(c, self.on))
@@ -662,8 +677,8 @@ class Evaluator:
             assert in_row is not None
             columns["error"] = _dictionary(np.take(error_codes, in_row), list(errors.values()))
         else:
-            none = pa.py_buffer(np.zeros((total + 7) // 8, dtype=np.uint8))  # every row null
-            indices = pa.Array.from_buffers(pa.int32(), total, [none, pa.py_buffer(zeros)], null_count=total)
+            none = pa.py_buffer(zeros)  # (as a validity bitmap: every row null)
+            indices = pa.Array.from_buffers(pa.int32(), total, [none, none], null_count=total)
             columns["error"] = pa.DictionaryArray.from_arrays(indices, pa.array([], pa.string()), safe=False)
         columns.update(self._kind_columns(kind, known, bool(errors), zeros))
         out = pa.table({name: columns[name] for name in self.column_names()})
@@ -676,9 +691,10 @@ class Evaluator:
         import numpy as np
         import pyarrow as pa
 
-        days = self._days_buffer
-        if days is None or days.size < 4 * total:
-            days = self._days_buffer = pa.py_buffer(np.full(total, (self.on - _EPOCH).days, dtype=np.int32))
+        with self._lock:
+            days = self._days_buffer
+            if days is None or days.size < 4 * total:
+                days = self._days_buffer = pa.py_buffer(np.full(total, (self.on - _EPOCH).days, dtype=np.int32))
         return days.slice(0, 4 * total)
 
     def _kind_columns(

@@ -56,7 +56,7 @@ _UFUNCS = {">=": "greater_equal", ">": "greater", "<": "less", "<=": "less_equal
 
 def compare_floats(op: str, a: np.ndarray, t: float, out: np.ndarray | None = None) -> np.ndarray:
     """The comparison in float64, element-wise (NaN compares false, but unequal): the fast path's, and a plot's
-    grid. `out`: a boolean array to write into."""
+    grid. `out`: a boolean array to write into. An operator that is not a number comparison is a KeyError."""
     import numpy as np
 
     with np.errstate(invalid="ignore"):

@@ -10,7 +10,7 @@ again exactly by compute_metrics itself (conditions/columns.py), and the agreeme
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.arrays import by_code, packed_lookup, shifts
@@ -39,10 +39,12 @@ class MetricColumn:
     codes: np.ndarray | None = None
     values: list[Any] | None = None
 
-    _unknown: np.ndarray | None = None
-    _has_unknown: bool | None = None
-    _unknown_digit: np.ndarray | None = None
-    _offsets: np.ndarray | None = None  # core.arrays.shifts of the codes, once (empty where they do not fit)
+    # computed once, on first use
+    _unknown: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    _has_unknown: bool | None = field(default=None, init=False, repr=False, compare=False)
+    _unknown_digit: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+    # core.arrays.shifts of the codes (empty where they do not fit)
+    _offsets: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
 
     def by_code(self, table: np.ndarray) -> np.ndarray:
         """table[code] per row of a boolean or text metric, its last entry where the metric is unknown: a table of

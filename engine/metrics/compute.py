@@ -7,7 +7,7 @@ combined line, whatever the unknown I/O is.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
@@ -82,7 +82,7 @@ class ChipMetrics:
         """These metrics plus a round's own derived ones (the sheet's metrics are computed once for every round);
         with `only`, just those of them and the ones they are computed from, without their basis (compute_metrics)."""
         if only is not None:
-            wanted = _with_operands(only, extra)
+            wanted = with_operands(only, extra)
             extra = {n: m for n, m in extra.items() if n in wanted}
         if not extra:
             return self
@@ -250,7 +250,7 @@ def _flag(value: bool | None) -> str:
 
 
 # How each metric read straight from a sheet is read (every other metric must be derived).
-_READERS: dict[str, Any] = {
+_READERS: dict[str, Callable[[ChipSpec, Definitions, ChipMetrics], MetricValue]] = {
     "tpp": _tpp,
     "die_area": lambda spec, definitions, out: _die_area(spec),
     "transistors": _quantity_of("transistors", "dimensionless", lambda s: s.transistors, "transistors"),
@@ -275,7 +275,7 @@ _READERS: dict[str, Any] = {
     "release_year": lambda spec, definitions, out: _plain(
         "release_year", "dimensionless", _year(spec.released), str(spec.released), "released"
     ),
-    "kind": _as_is("kind", "text", lambda s: s.kind, "kind", lambda k: k),
+    "kind": _as_is("kind", "text", lambda s: s.kind, "kind"),
     "vendor": _as_is("vendor", "text", lambda s: s.vendor, "vendor"),
     "name": _as_is("name", "text", lambda s: s.name, "name"),
 }
@@ -344,7 +344,7 @@ def compute_metrics(
     """
     out = ChipMetrics(values={})
     metrics = {**definitions.metrics, **(extra or {})}
-    wanted = _with_operands(only, metrics) if only is not None else None
+    wanted = with_operands(only, metrics) if only is not None else None
     for name, reader in _READERS.items():
         if wanted is None or name in wanted:
             out.values[name] = reader(spec, definitions, out)
@@ -354,8 +354,8 @@ def compute_metrics(
     return out
 
 
-def _with_operands(names: Collection[str], metrics: Mapping[str, MetricDef]) -> set[str]:
-    """The names and, for a derived metric, its operands, theirs, and so on."""
+def with_operands(names: Collection[str], metrics: Mapping[str, MetricDef]) -> set[str]:
+    """The names and, for a derived metric, its operands, theirs, and so on (what computing them needs)."""
     found: set[str] = set()
     pending = list(names)
     while pending:
