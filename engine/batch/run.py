@@ -421,45 +421,33 @@ class Evaluator:
     ) -> np.ndarray:
         """Each row's output kind under the round: its pattern's slot and, where the verdict names missing figures,
         which of them the row lacks."""
-        if found.codes is not None and state.lut is not None and state.direct is not None:
-            return self._direct_kinds(state, found.codes, overrides, metrics, good)
-        with self._lock:
-            return self._keyed_kinds(state, found, overrides, metrics, good, n)
-
-    def _keyed_kinds(
-        self,
-        state: _Round,
-        found: Patterns,
-        overrides: dict[int, int],
-        metrics: Any,
-        good: np.ndarray | None,
-        n: int,
-    ) -> np.ndarray:
-        """`_kind_ids` for a large pattern space, through np.unique (under the evaluator's lock)."""
         import numpy as np
 
-        slots = self._slots(state, found, good)
-        bits = len(state.bases)
-        candmask = np.array([s.mask for s in state.slots] + [0], dtype=np.int64)
-        seen = np.zeros(len(state.slots) + 1, dtype=bool)
-        seen[slots] = True
-        used = int(np.bitwise_or.reduce(candmask[seen])) if seen.any() else 0
-        if not used:  # no pattern here names a missing figure: the slot alone decides the kind
-            by_slot = np.full(len(state.slots) + 1, -1, dtype=np.int32)
-            for slot in np.flatnonzero(seen[:-1]):
-                by_slot[slot] = self._kind(state, int(slot) << bits, bits)
-            out = np.take(by_slot, slots)
-            return out if good is None else np.where(good, out, -1).astype(np.int32)
-        unknown = self._unknown(state, metrics, n, used, overrides)
-        keys = (slots.astype(np.int64) << bits) | (unknown & np.take(candmask, slots))
-        if good is not None:
-            keys = np.where(good, keys, 0)
-        distinct, inverse = _unique(keys, (len(state.slots) + 1) << bits)
-        ids = np.array([self._kind(state, int(k), bits) for k in distinct] + [-1], dtype=np.int32)
-        out = ids[inverse]
-        if good is not None:
-            out = np.where(good, out, -1).astype(np.int32)
-        return out
+        if found.codes is not None and state.lut is not None and state.direct is not None:
+            return self._direct_kinds(state, found.codes, overrides, metrics, good)
+        with self._lock:  # a large pattern space: through np.unique, learning as it goes
+            slots = self._slots(state, found, good)
+            bits = len(state.bases)
+            candmask = np.array([s.mask for s in state.slots] + [0], dtype=np.int64)
+            seen = np.zeros(len(state.slots) + 1, dtype=bool)
+            seen[slots] = True
+            used = int(np.bitwise_or.reduce(candmask[seen])) if seen.any() else 0
+            if not used:  # no pattern here names a missing figure: the slot alone decides the kind
+                by_slot = np.full(len(state.slots) + 1, -1, dtype=np.int32)
+                for slot in np.flatnonzero(seen[:-1]):
+                    by_slot[slot] = self._kind(state, int(slot) << bits, bits)
+                out = np.take(by_slot, slots)
+                return out if good is None else np.where(good, out, -1).astype(np.int32)
+            unknown = self._unknown(state, metrics, n, used, overrides)
+            keys = (slots.astype(np.int64) << bits) | (unknown & np.take(candmask, slots))
+            if good is not None:
+                keys = np.where(good, keys, 0)
+            distinct, inverse = _unique(keys, (len(state.slots) + 1) << bits)
+            ids = np.array([self._kind(state, int(k), bits) for k in distinct] + [-1], dtype=np.int32)
+            out = ids[inverse]
+            if good is not None:
+                out = np.where(good, out, -1).astype(np.int32)
+            return out
 
     def _direct_kinds(
         self, state: _Round, codes: np.ndarray, overrides: dict[int, int], metrics: Any, good: np.ndarray | None
