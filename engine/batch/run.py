@@ -300,7 +300,8 @@ class Evaluator:
             # the members' cells, column by column (itemgetter picks them in C; it returns a bare value for one)
             pick = operator.itemgetter(*members.tolist()) if len(members) > 1 else lambda c, r=int(members[0]): (c[r],)
             index_of = []
-            for values in zip(*(pick(cells[p]) for p in where), strict=True):
+            per_row = zip(*(pick(cells[p]) for p in where), strict=True) if where else [()] * len(members)
+            for values in per_row:
                 index = readings.get((which, values))
                 if index is None:
                     texts = [(sheet.columns[read[p]], cell_text(v)) for p, v in zip(where, values, strict=True)]
