@@ -82,11 +82,8 @@ class ComparisonColumns:
         return found
 
     def prepare(self, program: Program, metrics: Mapping[str, MetricColumn], on: date) -> None:
-        """The program's number comparisons computed together, metric by metric, over blocks of rows small enough
-        to stay in the CPU's cache: each metric column is read from memory once, not once per comparison and once
-        more per threshold for the near marks (a third of the time, for a round with four lines on a metric)."""
-        import numpy as np
-
+        """The program's number comparisons computed together, metric by metric (`_numbers`), so that each metric
+        column is read from memory once for all its comparisons and near marks."""
         by_metric: dict[str, list[tuple[Comparison, tuple[object, ...], float]]] = {}
         planned: set[tuple[object, ...]] = set()
         for c in program.comparisons:
@@ -102,26 +99,41 @@ class ComparisonColumns:
                 planned.add(key)
                 by_metric.setdefault(c.metric, []).append((c, key, float(threshold)))
         for name, items in by_metric.items():
-            metric = metrics[name]
-            value = metric.value
-            assert value is not None
-            lines = []
-            for t in dict.fromkeys(t for _, _, t in items):
-                if (name, t, id(value)) not in self._seen:
-                    self._seen.add((name, t, id(value)))
-                    lines.append((t - BAND * abs(t), t + BAND * abs(t)))
-            near = self.near.setdefault(name, np.zeros(self.rows, dtype=bool))
-            outs = [np.empty(self.rows, dtype=bool) for _ in items]
-            with np.errstate(invalid="ignore"):
-                for start in range(0, self.rows, BLOCK):
-                    block = value[start : start + BLOCK]
-                    for out, (c, _, t) in zip(outs, items, strict=True):
-                        compare_floats(c.op, block, t, out[start : start + BLOCK])
-                    marks = near[start : start + BLOCK]
-                    for low, high in lines:  # (an unknown value is NaN: never near)
-                        marks |= (block >= low) & (block <= high)
-            for out, (c, key, t) in zip(outs, items, strict=True):
-                self._cache[key] = self._unknowns(c, metric, t, out.view(np.int8))
+            self._numbers(name, metrics[name], items)
+
+    def _numbers(
+        self, name: str, metric: MetricColumn, items: list[tuple[Comparison, tuple[object, ...], float]]
+    ) -> None:
+        """Number comparisons of one metric (comparison, cache key, threshold), with its near marks, over blocks of
+        rows small enough to stay in the CPU's cache: the column is read from memory once, not once per comparison
+        and once more per threshold (a third of the time, for a round with four lines on a metric)."""
+        import numpy as np
+
+        value = metric.value
+        assert value is not None
+        lines = self._new_lines(name, value, [t for _, _, t in items])
+        near = self.near.setdefault(name, np.zeros(self.rows, dtype=bool))
+        outs = [np.empty(self.rows, dtype=bool) for _ in items]
+        with np.errstate(invalid="ignore"):
+            for start in range(0, self.rows, BLOCK):
+                block = value[start : start + BLOCK]
+                for out, (c, _, t) in zip(outs, items, strict=True):
+                    compare_floats(c.op, block, t, out[start : start + BLOCK])
+                marks = near[start : start + BLOCK]
+                for low, high in lines:  # (an unknown value is NaN: never near)
+                    marks |= (block >= low) & (block <= high)
+        for out, (c, key, t) in zip(outs, items, strict=True):
+            self._cache[key] = self._unknowns(c, metric, t, out.view(np.int8))
+
+    def _new_lines(self, metric: str, value: np.ndarray, thresholds: list[float]) -> list[tuple[float, float]]:
+        """The bands around the thresholds whose near rows are not marked yet (each metric column and threshold
+        once: a threshold shared by several comparisons, or rounds, is marked by the first)."""
+        out = []
+        for t in dict.fromkeys(thresholds):
+            if (metric, t, id(value)) not in self._seen:
+                self._seen.add((metric, t, id(value)))
+                out.append((t - BAND * abs(t), t + BAND * abs(t)))
+        return out
 
     def _compute(self, comparison: Comparison, metric: MetricColumn, threshold: object) -> np.ndarray:
         import numpy as np
@@ -138,12 +150,10 @@ class ComparisonColumns:
                 dtype=np.int8,
             )
             return metric.by_code(lut)  # (unknown takes the last entry)
-        assert metric.value is not None and type(threshold) is Fraction
-        t = float(threshold)
-        value = metric.value
-        out = compare_floats(comparison.op, value, t).view(np.int8)  # F=0, T=1 (a fresh array: changed in place below)
-        self._mark_near(comparison.metric, value, t, None)  # (an unknown value is NaN: never near)
-        return self._unknowns(comparison, metric, t, out)
+        assert type(threshold) is Fraction
+        key = _key(comparison, metric, threshold)
+        self._numbers(comparison.metric, metric, [(comparison, key, float(threshold))])
+        return self._cache[key]
 
     def _unknowns(self, comparison: Comparison, metric: MetricColumn, t: float, out: np.ndarray) -> np.ndarray:
         """A number comparison's F/T column with U where the metric is unknown, unless a bound decides it."""
@@ -166,22 +176,17 @@ class ComparisonColumns:
                     out[covered & ~holds] = 0
         return out
 
-    def _mark_near(self, metric: str, value: np.ndarray, t: float, ignore: np.ndarray | None) -> None:
-        """Rows whose value lies within BAND of the threshold, other than the `ignore` ones (each metric and
-        threshold once)."""
+    def _mark_near(self, metric: str, value: np.ndarray, t: float, ignore: np.ndarray) -> None:
+        """Rows whose bound lies within BAND of the threshold, other than the `ignore` ones."""
         import numpy as np
 
-        key = (metric, t, id(value))
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        band = BAND * abs(t)
         near = self.near.setdefault(metric, np.zeros(self.rows, dtype=bool))
-        with np.errstate(invalid="ignore"):
-            hit = (value >= t - band) & (value <= t + band)
-        if ignore is not None and ignore.any():
-            hit &= ~ignore
-        near |= hit
+        for low, high in self._new_lines(metric, value, [t]):
+            with np.errstate(invalid="ignore"):
+                hit = (value >= low) & (value <= high)
+            if ignore.any():
+                hit &= ~ignore
+            near |= hit
 
 
 def patterns(program: Program, metrics: Mapping[str, MetricColumn], on: date, columns: ComparisonColumns) -> Patterns:

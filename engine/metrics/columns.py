@@ -10,10 +10,11 @@ again exactly by compute_metrics itself (conditions/columns.py), and the agreeme
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..core.arrays import by_code, packed_lookup, shifts
+from ..core.arrays import by_code, packable, packed_lookup, shifts
 from ..sheets.columns import Coded, SheetColumns
 from .compute import ChipMetrics, _die_area
 from .definitions import Definitions, MetricDef
@@ -39,55 +40,41 @@ class MetricColumn:
     codes: np.ndarray | None = None
     values: list[Any] | None = None
 
-    # computed once, on first use
-    _unknown: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    _has_unknown: bool | None = field(default=None, init=False, repr=False, compare=False)
-    _unknown_digit: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-    # core.arrays.shifts of the codes (empty where they do not fit)
-    _offsets: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
-
     def by_code(self, table: np.ndarray) -> np.ndarray:
-        """table[code] per row of a boolean or text metric, its last entry where the metric is unknown: a table of
-        up to four entries (a boolean's or a short text's comparison) by packed_lookup, any other by by_code."""
-        import numpy as np
-
+        """table[code] per row of a boolean or text metric, its last entry where the metric is unknown (core.arrays
+        lookup, with the codes' byte offsets kept for every comparison of the metric)."""
         assert self.codes is not None
-        if len(table) <= 4 and (table.dtype == np.bool_ or table.dtype == np.int8):
-            if self._offsets is None:
-                offsets = shifts(self.codes)
-                self._offsets = offsets if offsets is not None else np.zeros(0, dtype=np.uint8)
-            if len(self._offsets) == len(self.codes):
-                return packed_lookup(table, self._offsets)
+        if packable(table) and self._offsets is not None:
+            return packed_lookup(table, self._offsets)
         return by_code(table, self.codes)
 
-    @property
-    def has_unknown(self) -> bool:
-        if self._has_unknown is None:
-            self._has_unknown = bool(self.unknown.any())
-        return self._has_unknown
+    @cached_property
+    def _offsets(self) -> np.ndarray | None:
+        """core.arrays.shifts of the codes (None where they do not fit a byte)."""
+        assert self.codes is not None
+        return shifts(self.codes)
 
-    @property
-    def unknown_digit(self) -> np.ndarray:
-        """int8 per row: 2 (a comparison's U) where the metric is unknown, else 0 (computed once)."""
-        import numpy as np
-
-        if self._unknown_digit is None:
-            self._unknown_digit = self.unknown.view(np.int8) * np.int8(2)
-        return self._unknown_digit
-
-    @property
+    @cached_property
     def unknown(self) -> np.ndarray:
-        """Rows where the metric has no value (computed once)."""
+        """Rows where the metric has no value."""
         import numpy as np
 
-        if self._unknown is None:
-            if self.kind == "number":
-                assert self.value is not None
-                self._unknown = np.isnan(self.value)
-            else:
-                assert self.codes is not None
-                self._unknown = self.codes < 0
-        return self._unknown
+        if self.kind == "number":
+            assert self.value is not None
+            return np.isnan(self.value)
+        assert self.codes is not None
+        return self.codes < 0
+
+    @cached_property
+    def has_unknown(self) -> bool:
+        return bool(self.unknown.any())
+
+    @cached_property
+    def unknown_digit(self) -> np.ndarray:
+        """int8 per row: 2 (a comparison's U) where the metric is unknown, else 0."""
+        import numpy as np
+
+        return self.unknown.view(np.int8) * np.int8(2)
 
     @property
     def known(self) -> np.ndarray:

@@ -19,7 +19,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..core.arrays import by_code, packed_lookup, shifts
+from ..core.arrays import by_code, lookup
 from ..core.errors import InputError, QuantityError
 from ..core.quantities import conversion_factor
 from .load import BitLengths, parse_chip
@@ -174,8 +174,7 @@ def _where_value(coded: Coded, value: Any) -> np.ndarray:
     import numpy as np
 
     hits = np.array([v == value for v in coded.values] + [False], dtype=bool)
-    offsets = shifts(coded.codes) if len(hits) <= 4 else None
-    return packed_lookup(hits, offsets) if offsets is not None else by_code(hits, coded.codes)
+    return lookup(hits, coded.codes)
 
 
 def _read(array: pa.Array, column: Column, bit_lengths: BitLengths, slow: np.ndarray) -> Quantity | Coded | None:
