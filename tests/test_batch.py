@@ -588,9 +588,9 @@ def test_comparisons_computed_in_blocks_mark_the_rows_near_a_line_on_either_side
     rows = 3 * cc.BLOCK + 7
     rng = np.random.default_rng(5)
     tpp = rng.uniform(100, 9000, rows)
-    for i, at in enumerate((cc.BLOCK - 1, cc.BLOCK, 2 * cc.BLOCK - 1, 2 * cc.BLOCK, rows - 1)):
-        tpp[at] = 4800.0 * (1 + (i % 3 - 1) * 1e-12)
     tpp[rng.random(rows) < 0.05] = np.nan
+    for i, at in enumerate((cc.BLOCK - 1, cc.BLOCK, 2 * cc.BLOCK - 1, 2 * cc.BLOCK, rows - 1)):
+        tpp[at] = 4800.0 * (1 + (i % 3 - 1) * 1e-12)  # (after the unknown ones: these are given)
     metrics = {
         name: MetricColumn(name, "number", "dimensionless", value=values)
         for name, values in (("tpp", tpp), ("performance_density", tpp / 800.0))
@@ -663,3 +663,52 @@ def test_a_row_near_a_round_s_own_metric_derived_from_a_shared_derived_one_is_re
     assert evaluator.counts.exact == 2  # both near the dens2 line
     assert batch_rows(out) == single_rows(engine, table, ["us-2023-10"])
     assert [rows[0][2] for rows in batch_rows(out)] == ["3A090.a", "3A090.b"]  # (on the line: a; under it: b)
+
+
+def test_number_columns_read_and_combined_in_blocks_give_what_single_evaluation_gives_at_every_block_edge(
+    monkeypatch,
+):
+    """The sheet reading (NaN, range checks), TPP (the largest rate x bit length, sparse-only rates, a published
+    TPP, rows listing only unusual rates) and quotients run over blocks of rows; with blocks of 37 rows, figures
+    the fast reading refuses (0 as an area, negative, infinite, beyond 1e25 or under 1e-25) and figures on a line
+    fall on every side of a block edge, and each row's results are the single evaluation's."""
+    from exportctl.conditions import columns as cc
+    from exportctl.core import arrays
+    from exportctl.metrics import columns as mc
+    from exportctl.sheets import columns as sc
+
+    for module in (arrays, cc, mc, sc):
+        monkeypatch.setattr(module, "BLOCK", 37)
+    rows = 37 * 12 + 5
+    rng = np.random.default_rng(11)
+    odd = [np.nan, 0.0, -5.0, np.inf, 1e30, 1e-30]
+
+    def figures(normal: list[float]) -> pa.Array:
+        """Mostly usual figures, a fifth of them ones the fast reading refuses."""
+        pick = np.where(rng.random(rows) < 0.2, rng.choice(odd, rows), rng.choice(normal, rows))
+        return pa.array(pick, pa.float64())
+
+    memory = rng.random(rows) < 0.1
+    table = pa.table(
+        {
+            "name": [f"chip {i}" for i in range(rows)],
+            "vendor": ["Acme"] * rows,
+            "kind": pa.array(np.where(memory, "memory", "accelerator")),
+            "datacenter": pa.array(rng.random(rows) < 0.7),
+            "throughput.fp8[TOPS]": figures([300.0, 600.0, 2400.0, np.nan, np.nan]),
+            "throughput.fp16[TFLOPS]": figures([150.0, 300.0, 148.0, np.nan, np.nan]),
+            "throughput.fp32[TFLOPS]": figures([75.0, 19.5, 600.0]),
+            "throughput.fp4[TFLOPS]": figures([np.nan, np.nan, 1200.0, 9000.0]),
+            "throughput.fp4.sparse": pa.array(np.where(rng.random(rows) < 0.5, True, None), pa.bool_()),
+            "tpp": figures([np.nan, np.nan, 4800.0, 1600.0]),
+            "die_area[mm^2]": figures([800.0, 750.0, 1500.0, np.nan]),
+            "memory.bandwidth[GB/s]": figures([4000.0, 1400.0, 100.0]),
+            "io.nvlink[GB/s]": figures([600.0, 0.0, 900.0, np.nan]),
+        }
+    )
+    engine = shipped_engine()
+    out = engine.evaluate_table(table, as_of=DAY, threads=1)
+    single = single_rows(engine, table)
+    assert sum(s is None for s in single) > 20  # refused figures and memory stacks with rates: error rows
+    assert sum(s is not None for s in single) > 100
+    assert_agree(single, batch_rows(out))

@@ -454,65 +454,68 @@ class Evaluator:
         self, state: _Round, codes: np.ndarray, overrides: dict[int, int], metrics: Any, good: np.ndarray | None
     ) -> np.ndarray:
         """`_kind_ids` for a small pattern space: one gather from a code -> kind array (MISSING where the kind also
-        depends on which figures the row lacks: those rows only are keyed by their missing figures). The gather
-        needs no lock: an entry another part is filling in reads UNSEEN, and is looked at again under it."""
+        depends on which figures the row lacks: those rows only are keyed by their missing figures).
+
+        Only what changes the shared arrays and kinds holds the lock: the passes over the part's rows run side by
+        side with the other parts'. An entry another part is filling in reads UNSEEN, and is looked at again under
+        the lock."""
         import numpy as np
 
         assert state.lut is not None and state.direct is not None
         if good is not None:
             codes = np.where(good, codes, 0)
         out = np.take(state.direct, codes)
-        if len(out) and int(out.min()) < 0:
+        lowest = int(out.min()) if len(out) else 0
+        if lowest == UNSEEN or (lowest < UNSEEN and (out == UNSEEN).any()):  # (MISSING is less than UNSEEN)
+            seen = np.zeros(len(state.direct), dtype=bool)
+            seen[codes if good is None else codes[good]] = True  # (a row in error has code 0: no pattern to decide)
             with self._lock:
-                return self._learn_kinds(state, codes, out, overrides, metrics, good)
+                self._learn_codes(state, np.flatnonzero(seen & (state.direct == UNSEEN)))
+            out = np.take(state.direct, codes)
+        if lowest < 0:
+            rows = np.flatnonzero(out == MISSING if good is None else (out == MISSING) & good)
+            if len(rows):
+                out[rows] = self._missing_kinds(state, codes, rows, overrides, metrics)
         return out if good is None else np.where(good, out, -1).astype(np.int32)
 
-    def _learn_kinds(
-        self,
-        state: _Round,
-        codes: np.ndarray,
-        out: np.ndarray,
-        overrides: dict[int, int],
-        metrics: Any,
-        good: np.ndarray | None,
-    ) -> np.ndarray:
-        """`_direct_kinds` where some rows' kinds are not known yet: their patterns decided, the kinds of rows
-        keyed by their missing figures found (under the evaluator's lock)."""
-        import numpy as np
-
+    def _learn_codes(self, state: _Round, codes: np.ndarray) -> None:
+        """Patterns (by code) seen for the first time: decided, and their kinds made, or MISSING where a kind also
+        depends on the figures a row lacks (under the evaluator's lock; another part may have learnt one since)."""
         assert state.lut is not None and state.direct is not None
         bits = len(state.bases)
-        fresh = out == UNSEEN
-        if good is not None:
-            fresh &= good  # (a row in error has code 0 here: no pattern of its own to decide)
-        if fresh.any():
-            seen = np.zeros(len(state.lut), dtype=bool)
-            seen[codes[fresh]] = True
-            for code in np.flatnonzero(seen):
-                slot = int(state.lut[code])
-                if slot < 0:
-                    slot = state.lut[code] = self._slot(state, decode(int(code), len(state.program.comparisons)))
-                mask = state.slots[slot].mask
-                state.direct[code] = self._kind(state, slot << bits, bits) if not mask else MISSING
-            out = np.take(state.direct, codes)
-        rows = np.flatnonzero(out == MISSING if good is None else (out == MISSING) & good)
-        if len(rows):
-            slots = np.take(state.lut, codes[rows]).astype(np.int64)
-            masks = np.array([s.mask for s in state.slots], dtype=np.int64)
-            lacks = np.zeros(len(rows), dtype=np.int64)
-            for bit, name in enumerate(state.bases):
-                lacks |= np.take(metrics[name].unknown, rows).astype(np.int64) << bit
-            if overrides:  # rows read by the scalar path: the figures they lack, as it found them
-                where = np.fromiter(overrides, dtype=np.int64, count=len(overrides))
-                value = np.fromiter(overrides.values(), dtype=np.int64, count=len(overrides))
-                at = np.minimum(np.searchsorted(rows, where), len(rows) - 1)
-                hit = rows[at] == where
-                lacks[at[hit]] = value[hit]
-            keys = (slots << bits) | (lacks & np.take(masks, slots))
-            distinct, inverse = np.unique(keys, return_inverse=True)
+        for code in codes:
+            if state.direct[code] != UNSEEN:
+                continue
+            slot = int(state.lut[code])
+            if slot < 0:
+                slot = state.lut[code] = self._slot(state, decode(int(code), len(state.program.comparisons)))
+            mask = state.slots[slot].mask
+            state.direct[code] = self._kind(state, slot << bits, bits) if not mask else MISSING
+
+    def _missing_kinds(
+        self, state: _Round, codes: np.ndarray, rows: np.ndarray, overrides: dict[int, int], metrics: Any
+    ) -> np.ndarray:
+        """The kinds of rows whose verdict names missing figures: keyed by their slot and the figures they lack."""
+        import numpy as np
+
+        assert state.lut is not None
+        bits = len(state.bases)
+        slots = np.take(state.lut, codes[rows]).astype(np.int64)
+        lacks = np.zeros(len(rows), dtype=np.int64)
+        for bit, name in enumerate(state.bases):
+            lacks |= np.take(metrics[name].unknown, rows).astype(np.int64) << bit
+        if overrides:  # rows read by the scalar path: the figures they lack, as it found them
+            where = np.fromiter(overrides, dtype=np.int64, count=len(overrides))
+            value = np.fromiter(overrides.values(), dtype=np.int64, count=len(overrides))
+            at = np.minimum(np.searchsorted(rows, where), len(rows) - 1)
+            hit = rows[at] == where
+            lacks[at[hit]] = value[hit]
+        masks = np.array([s.mask for s in state.slots], dtype=np.int64)  # (these rows' slots are all in it)
+        keys = (slots << bits) | (lacks & np.take(masks, slots))
+        distinct, inverse = np.unique(keys, return_inverse=True)
+        with self._lock:
             ids = np.array([self._kind(state, int(k), bits) for k in distinct], dtype=np.int32)
-            out[rows] = ids[inverse.reshape(-1)]
-        return out if good is None else np.where(good, out, -1).astype(np.int32)
+        return ids[inverse.reshape(-1)]
 
     def _slots(self, state: _Round, found: Patterns, good: np.ndarray | None) -> np.ndarray:
         """Each row's slot, where the pattern space is too large for `_direct_kinds`' arrays."""
@@ -699,6 +702,7 @@ class Evaluator:
         if len(kind) and not (0 <= int(kind.min()) and int(kind.max()) <= len(known)):
             raise AssertionError("an output kind out of range")
         names = [c for c in self.column_names() if c not in ("source", "row", "chip", "as_of", "error")]
+        kind = kind.astype(np.intp)  # (np.take converts its indices to these: once for every column)
         gathered: dict[tuple[int, ...], pa.Array] = {}
         out: dict[str, pa.Array] = {}
         for c in names:
@@ -777,6 +781,9 @@ def _gather(index: np.ndarray, kind: np.ndarray, errors: bool, zeros: np.ndarray
     if len(kinds) and int(kinds.max()) <= 0:  # texts numbered by first appearance: one text is index 0
         if not errors and (kinds == 0).all():
             return pa.Array.from_buffers(pa.int32(), len(kind), [None, pa.py_buffer(zeros)])
+        if (kinds < 0).all():  # null in every row (zeros as a validity bitmap)
+            none = pa.py_buffer(zeros)
+            return pa.Array.from_buffers(pa.int32(), len(kind), [none, none], null_count=len(kind))
         valid = np.take(index >= 0, kind)
         return pa.Array.from_buffers(
             pa.int32(), len(kind), [pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(zeros)]

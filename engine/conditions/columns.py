@@ -16,6 +16,7 @@ from datetime import date
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+from ..core.arrays import BLOCK
 from ..core.logic import Tri
 from ..metrics.columns import MetricColumn
 from ..metrics.compute import ChipMetrics, MetricValue
@@ -26,7 +27,6 @@ from .compare import pattern, truth
 if TYPE_CHECKING:
     import numpy as np
 
-BLOCK = 32_768  # rows per block of `prepare` (256 KiB of float64: well inside a core's cache)
 # Float64 rounding moves a metric by a few parts in 10**16 (sums, products and one quotient of correctly rounded
 # inputs); any row within this share of a threshold is decided exactly instead.
 BAND = 1e-9

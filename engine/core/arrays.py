@@ -1,4 +1,5 @@
-"""Lookups by code shared by the columnar layers (sheets, metrics, conditions)."""
+"""Lookups by code, and passes over float columns in cache-sized blocks, shared by the columnar layers (sheets,
+metrics, conditions)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
+
+# Rows per block of a blocked pass (512 KiB of float64: inside a core's cache). A million-row column is larger than
+# the cache, so each pass over it is a read from memory; a blocked pass makes one read do several passes' work. Each
+# numpy call hands the GIL over, so parts evaluated side by side wait on each other at every block: at half this
+# size two threads ran a blocked pass 1.6x slower each, at this size 1.15x (and one thread 1.1x faster).
+BLOCK = 65_536
 
 
 def by_code(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
@@ -61,3 +68,19 @@ def lookup(table: np.ndarray, codes: np.ndarray) -> np.ndarray:
     """table[code] per row as by_code gives it, by packed_lookup where the table and the codes fit a byte."""
     offsets = shifts(codes) if packable(table) else None
     return packed_lookup(table, offsets) if offsets is not None else by_code(table, codes)
+
+
+def scan(values: np.ndarray) -> tuple[np.ndarray, float, float]:
+    """A float column's non-NaN rows and its smallest and largest non-NaN values (inf and -inf where there are
+    none), in one blocked pass over memory instead of three."""
+    import numpy as np
+
+    present = np.empty(len(values), dtype=bool)
+    low, high = float("inf"), float("-inf")
+    for start in range(0, len(values), BLOCK):
+        block = values[start : start + BLOCK]
+        np.isnan(block, out=present[start : start + BLOCK])
+        low = min(low, float(np.fmin.reduce(block)))  # (an all-NaN block gives NaN, which min and max pass over)
+        high = max(high, float(np.fmax.reduce(block)))
+    np.logical_not(present, out=present)
+    return present, low, high

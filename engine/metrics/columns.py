@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from ..core.arrays import by_code, packable, packed_lookup, shifts
+from ..core.arrays import BLOCK, by_code, packable, packed_lookup, shifts
 from ..sheets.columns import Coded, SheetColumns
 from .compute import ChipMetrics, _die_area
 from .definitions import Definitions, MetricDef
@@ -180,7 +180,9 @@ class MetricColumns:
             if kind is None:
                 return MetricColumn(name, "text", "text", codes=np.zeros(n, dtype=np.int32), values=["accelerator"])
             values = list(kind.values) + ["accelerator"]  # the model's default kind
-            codes = np.where(kind.codes >= 0, kind.codes, len(values) - 1).astype(np.int32)
+            # absent (-1, the largest uint32) -> the default's code, in one pass
+            codes = np.minimum(kind.codes.astype(np.int32, copy=False).view(np.uint32), np.uint32(len(values) - 1))
+            codes = codes.view(np.int32)
             return MetricColumn(name, "text", "text", codes=codes, values=values)
         if name in ("vendor", "name"):
             coded = self.sheet.coded.get((name,))
@@ -197,30 +199,25 @@ class MetricColumns:
         n = self.sheet.rows
         definitions = self.definitions
         usual = definitions.tpp_usually_from
-        best: np.ndarray | None = None
         has_entry = np.zeros(n, dtype=bool)
         has_usual = np.zeros(n, dtype=bool)
         unusual = False  # some column lists a rate that is neither usual nor of 16 bits or fewer
-        scratch: np.ndarray | None = None  # the second and later products, one buffer (fresh pages cost)
+        rates: list[tuple[np.ndarray, float, np.ndarray | None]] = []  # (rate, bit length, sparse-only rows)
         for op in self.sheet.throughput_ops():
             rate = self.sheet.quantities[("throughput", op)]
-            bits = definitions.bit_lengths[op]  # rows that give their own bit length are read by the scalar path
-            if best is None:
-                product = rate.values * bits
-            else:
-                scratch = product = np.multiply(rate.values, bits, out=scratch)
             sparse = self.sheet.coded.get(("throughput", op, "sparse"))
+            flags = None
             if sparse is not None:
                 flags = by_code(np.array([bool(v) for v in sparse.values] + [False], dtype=bool), sparse.codes)
-                if flags.any():
-                    product[flags] *= float(definitions.sparse_factor)
-            best = product if best is None else np.fmax(best, product, out=best)
+            # rows that give their own bit length are read by the scalar path
+            bits = definitions.bit_lengths[op]
+            rates.append((rate.values, bits, flags if flags is not None and flags.any() else None))
             has_entry |= rate.present
             if op in usual or bits <= 16:
                 has_usual |= rate.present
             else:
                 unusual = True
-        value = best if best is not None else np.full(n, np.nan)
+        value = _largest_product(rates, float(definitions.sparse_factor), n)
         published_column = self.sheet.quantities.get(("tpp",))
         published = published_column.values if published_column is not None else None
         if published is not None:
@@ -228,22 +225,23 @@ class MetricColumns:
             value[none] = published[none]  # no throughput listed: the published TPP, if any
         if not (unusual and usual):
             return value, None
-        incomplete = has_entry & ~has_usual
-        kind = self.columns["kind"]  # (the model's default, accelerator, where a row gives none)
-        assert kind.values is not None
-        incomplete &= ~kind.by_code(np.array([v == "memory" for v in kind.values] + [False], dtype=bool))
-        if not incomplete.any():
+        rows = np.flatnonzero(has_entry & ~has_usual)  # (few: rows listing only unusual rates)
+        if len(rows):
+            kind = self.columns["kind"]  # (the model's default, accelerator, where a row gives none)
+            assert kind.values is not None and kind.codes is not None
+            memory = np.array([v == "memory" for v in kind.values], dtype=bool)
+            rows = rows[~memory[kind.codes[rows]]]
+        if not len(rows):
             return value, None
-        derived = value.copy()
+        derived = value[rows]
         lower = np.full(n, np.nan)
+        bounded, bound = rows, derived
         if published is not None:
-            with_published = incomplete & ~np.isnan(published)
-            value[with_published] = np.fmax(published, derived)[with_published]
-            bounded = incomplete & np.isnan(published)
-        else:
-            bounded = incomplete
+            given = ~np.isnan(published[rows])
+            value[rows[given]] = np.fmax(published[rows[given]], derived[given])
+            bounded, bound = rows[~given], derived[~given]
         value[bounded] = np.nan
-        lower[bounded] = derived[bounded]
+        lower[bounded] = bound
         return value, lower
 
     def _die_area(self) -> tuple[np.ndarray, np.ndarray | None]:
@@ -295,11 +293,11 @@ class MetricColumns:
         if metric.divide is not None:
             top, bottom = operands
             assert top.value is not None and bottom.value is not None
-            divisor = np.where(bottom.value > 0, bottom.value, np.nan)
+            value = _quotient(top.value, bottom.value)
             with np.errstate(invalid="ignore", divide="ignore"):
-                value = top.value / divisor
                 lower = None
                 if top.lower is not None:
+                    divisor = np.where(bottom.value > 0, bottom.value, np.nan)
                     lower = np.where(np.isnan(top.value), top.lower / divisor, np.nan)
                 upper = None
                 if bottom.lower is not None:
@@ -369,3 +367,36 @@ def input_columns(metrics: Iterable[str], sheet: SheetColumns, metric_defs: Mapp
     """The sheet's columns the metrics are computed from (what the exact re-reading of a near row reads)."""
     bases = {b for m in metrics for b in base_inputs(m, metric_defs)}
     return [i for i, column in enumerate(sheet.columns) if any(_reads(b, column.path) for b in bases)]
+
+
+def _largest_product(rates: list[tuple[np.ndarray, float, np.ndarray | None]], sparse: float, n: int) -> np.ndarray:
+    """Per row the largest rate x bit length (a sparse-only rate counted at `sparse` of it), NaN where no rate is
+    given: the inner step of compute._tpp, over cache-sized blocks (each rate column is read from memory once)."""
+    import numpy as np
+
+    best = np.full(n, np.nan) if not rates else np.empty(n)
+    scratch = np.empty(min(n, BLOCK))
+    for start in range(0, n if rates else 0, BLOCK):
+        end = min(start + BLOCK, n)
+        out, product = best[start:end], scratch[: end - start]
+        for i, (values, bits, flags) in enumerate(rates):
+            target = out if i == 0 else product
+            np.multiply(values[start:end], bits, out=target)
+            if flags is not None:
+                np.multiply(target, sparse, out=target, where=flags[start:end])
+            if i:
+                np.fmax(out, product, out=out)
+    return best
+
+
+def _quotient(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+    """top / bottom per row, NaN where the divisor is not positive (or either is unknown), over cache-sized blocks."""
+    import numpy as np
+
+    out = np.empty(len(top))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for start in range(0, len(top), BLOCK):
+            divisor, quotient = bottom[start : start + BLOCK], out[start : start + BLOCK]
+            np.divide(top[start : start + BLOCK], divisor, out=quotient)
+            np.copyto(quotient, np.nan, where=divisor <= 0)  # (a NaN divisor gave NaN already)
+    return out

@@ -19,7 +19,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from ..core.arrays import by_code, lookup
+from ..core.arrays import BLOCK, by_code, lookup, scan
 from ..core.errors import InputError, QuantityError
 from ..core.quantities import conversion_factor
 from .load import BitLengths, parse_chip
@@ -374,6 +374,8 @@ def _quantity(
     import pyarrow.compute as pc
 
     n = len(array)
+    if pa.types.is_integer(array.type) or pa.types.is_float64(array.type):
+        return _numbers(array, column, dimension, link, slow)
     present = _present(array)
     if pa.types.is_dictionary(array.type):
         # a categorical column: read each distinct value once, then spread
@@ -384,35 +386,58 @@ def _quantity(
         values = by_code(np.append(inner.values, np.nan), indices)
         unknown = by_code(np.append(inner.unknown, False), indices) if inner.unknown is not None else None
         return Quantity(values, present, unknown)
-    if pa.types.is_integer(array.type) or pa.types.is_float64(array.type):
-        if pa.types.is_integer(array.type):
-            array = pc.cast(array, pa.float64())
-        values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)  # nulls are NaN
-        if dimension == "dimensionless":
-            factor = 1.0 if column.unit is None else None  # a plain number takes no unit
-        else:  # a number cell has no unit of its own: the header must give it
-            factor = _factor(column.unit, dimension) if column.unit is not None else None
-        if factor is None:
-            slow |= present
-            return Quantity(np.full(n, np.nan), present, np.zeros(n, dtype=bool) if link else None)
-        if present.any():
-            low, high = float(np.fmin.reduce(values)), float(np.fmax.reduce(values))  # (NaN-skipping, one pass each)
-            if not (low >= _SMALLEST and high <= _LARGEST):  # some figure the fast reading does not take
-                with np.errstate(invalid="ignore"):
-                    ok = (values == 0) | ((values >= _SMALLEST) & (values <= _LARGEST))
-                    if dimension == "area":
-                        ok &= values != 0
-                bad = present & ~ok
-                slow |= bad
-                values = np.where(bad, np.nan, values)
-        out = values * factor if factor != 1.0 else values
-        return Quantity(out, present, np.zeros(n, dtype=bool) if link else None)
     if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
         if pa.types.is_boolean(array.type) or pa.types.is_temporal(array.type):
             slow |= present  # parse_quantity refuses these; the scalar reading words it
             return Quantity(np.full(n, np.nan), present, np.zeros(n, dtype=bool) if link else None)
         array = pc.cast(array, pa.string())  # float32, decimals: their own shortest decimal text
     return _quantity_text(array, column, dimension, link, present, slow, distinct)
+
+
+def _numbers(array: pa.Array, column: Column, dimension: str, link: bool, slow: np.ndarray) -> Quantity:
+    """A column of numbers (integer or float64; nulls are NaN) in the canonical unit: a number cell has no unit of
+    its own, so the header must give it (or none, for a dimensionless one). Read from memory once (`scan`)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(array)
+    if pa.types.is_integer(array.type):
+        array = pc.cast(array, pa.float64())
+    values = np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+    present, low, high = scan(values)
+    if dimension == "dimensionless":
+        factor = 1.0 if column.unit is None else None
+    else:
+        factor = _factor(column.unit, dimension) if column.unit is not None else None
+    if factor is None:
+        slow |= present
+        return Quantity(np.full(n, np.nan), present, np.zeros(n, dtype=bool) if link else None)
+    if not (low >= _SMALLEST and high <= _LARGEST) and present.any():  # perhaps a figure the fast reading refuses
+        bad = _outside(values, present, zero=dimension != "area")
+        if bad.any():
+            slow |= bad
+            values = np.where(bad, np.nan, values)
+    out = values * factor if factor != 1.0 else values
+    return Quantity(out, present, np.zeros(n, dtype=bool) if link else None)
+
+
+def _outside(values: np.ndarray, present: np.ndarray, zero: bool) -> np.ndarray:
+    """Given cells outside 1e-25..1e25 (or 0, where `zero` is allowed; negative, infinite), over cache-sized blocks:
+    their shortest text may be one parse_quantity refuses, so the scalar reading decides them."""
+    import numpy as np
+
+    bad = np.empty(len(values), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        for start in range(0, len(values), BLOCK):
+            block, out = values[start : start + BLOCK], bad[start : start + BLOCK]
+            np.greater_equal(block, _SMALLEST, out=out)
+            out &= block <= _LARGEST
+            if zero:
+                out |= block == 0
+            np.logical_not(out, out=out)
+            out &= present[start : start + BLOCK]
+    return bad
 
 
 def _plain_numbers(array: pa.Array, present: np.ndarray, dimension: str) -> tuple[np.ndarray, np.ndarray] | None:
